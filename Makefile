@@ -1,0 +1,35 @@
+# The two commands: `make serve` (build and preview) and `make test` (every test).
+# Both create what they need: a .venv with the project installed, and for the tests
+# the HTML checker from npm.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+
+.PHONY: build test lint clean
+
+build: $(STAMP)
+	$(BIN)/briefing build
+
+test: $(STAMP) $(NODE_STAMP)
+	$(BIN)/ruff check generator tests
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check generator tests
+	$(BIN)/ruff format --check generator tests
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts
+	touch $(NODE_STAMP)
+
+clean:
+	rm -rf site .pytest_cache .ruff_cache

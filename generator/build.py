@@ -1,0 +1,227 @@
+"""The whole build: load → validate → link → render → write.
+
+Everything is read and resolved before anything is written (a build that finds a
+problem writes nothing), and problems of all stages up to the first failing one are
+reported together. Given the state of the last good build, a rebuild re-renders only
+the pages whose inputs changed (see `generator.deps`) and carries the others over.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+
+import jinja2
+from jinja2 import meta
+
+from generator.config import Config
+from generator.deps import Input, changed_inputs, page_inputs, stale_pages
+from generator.errors import BriefingError, Location, Problem, relative_name
+from generator.link import LinkedSite, claims_of, link
+from generator.load import LoadedContent, load_content
+from generator.render import OutputFile, PageJob, make_environment, page_jobs, static_files
+from generator.validate import ValidatedContent, validate
+from generator.write import WriteReport, check_output_dir, write_site
+
+
+@dataclass(frozen=True)
+class BuildState:
+    """What a rebuild needs to know about the last good build."""
+
+    site: LinkedSite
+    #: The content as loaded and validated, whose results the next build reuses.
+    loaded: LoadedContent
+    validated: ValidatedContent
+    #: Inputs of each output page, templates included.
+    inputs: Mapping[str, frozenset[Input]]
+    #: Digest of each template's source, by template name.
+    templates: Mapping[str, str]
+    #: Each template and the templates it extends, includes or imports.
+    closure: Mapping[str, set[str]]
+    #: Every file of the output.
+    outputs: frozenset[str]
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """Counts and timings of a successful build."""
+
+    pages: int
+    rendered: int
+    summaries: int
+    sources: int
+    citations: int
+    write: WriteReport
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def load_site(
+    config: Config, previous: BuildState | None = None
+) -> tuple[LinkedSite, LoadedContent, ValidatedContent]:
+    """Load, check and link the content; raise BriefingError with every problem found.
+
+    Files unchanged since `previous` are neither parsed nor validated again.
+    """
+    problems: list[Problem] = check_output_dir(
+        config.output_dir, config.root, (config.content_dir, config.templates_dir)
+    )
+    patterns = config.site.trailer_patterns
+    loaded, found = load_content(config.content_dir, config.root, patterns, previous and previous.loaded)
+    validated, more = validate(loaded, previous and previous.validated)
+    site, linked = link(validated, config.site)
+    problems += found + more + linked
+    if problems:
+        raise BriefingError(problems)
+    return site, loaded, validated
+
+
+def build(config: Config) -> BuildResult:
+    """A full build of the site into `config.output_dir`."""
+    return rebuild(config)[1]
+
+
+def rebuild(
+    config: Config,
+    previous: BuildState | None = None,
+    env: jinja2.Environment | None = None,
+    swap_guard: AbstractContextManager[object] | None = None,
+    content_changed: bool = True,
+) -> tuple[BuildState, BuildResult]:
+    """Build the site into `config.output_dir`, incrementally when `previous` is given.
+
+    With `content_changed` off (only templates or static files changed), the content is
+    not read again and the previous linked site is reused.
+    """
+    clock = _Clock()
+    if previous is not None and not content_changed:
+        site, loaded, validated = previous.site, previous.loaded, previous.validated
+    else:
+        site, loaded, validated = load_site(config, previous)
+    clock.lap("load, validate, link")
+    env = env or make_environment(config.templates_dir)
+    try:
+        templates = _template_digests(env)
+        same = previous is not None and previous.templates == templates
+        closure = previous.closure if previous is not None and same else _template_closure(env)
+    except jinja2.TemplateError as error:
+        raise template_problem(error, config) from None
+    jobs = page_jobs(site)
+    inputs = {
+        path: deps | {("template", name) for name in closure.get(jobs[path].template, ())}
+        for path, deps in page_inputs(site).items()
+    }
+    if previous is None:
+        wanted = set(jobs)
+    else:
+        changed = changed_inputs(previous.site, site) | {
+            ("template", name)
+            for name in templates.keys() | previous.templates.keys()
+            if templates.get(name) != previous.templates.get(name)
+        }
+        wanted = stale_pages(previous.inputs, inputs, changed)
+        wanted |= {path for path in jobs if not (config.output_dir / path).is_file()}
+    pages = render_pages(env, [jobs[path] for path in sorted(wanted)], config)
+    assets = static_files(config.templates_dir)
+    clock.lap("render")
+    keep = set(jobs) - wanted
+    report = write_site(
+        pages + assets,
+        config.output_dir,
+        config.root,
+        (config.content_dir, config.templates_dir),
+        keep=keep,
+        swap_guard=swap_guard,
+    )
+    clock.lap("write")
+    state = BuildState(
+        site, loaded, validated, inputs, templates, closure, frozenset(jobs) | {a.path for a in assets}
+    )
+    result = BuildResult(
+        pages=sum(1 for path in jobs if path.endswith(".html")),
+        rendered=sum(1 for page in pages if page.path.endswith(".html")),
+        summaries=len(site.summits) + len(site.proposals) + len(site.stakeholders),
+        sources=len(site.sources),
+        citations=count_citations(site),
+        write=report,
+        seconds=clock.laps,
+    )
+    return state, result
+
+
+def render_pages(env: jinja2.Environment, jobs: list[PageJob], config: Config) -> list[OutputFile]:
+    """Render `jobs`; a broken template is a problem at its file and line, not a crash."""
+    try:
+        return [job.render(env) for job in jobs]
+    except jinja2.TemplateError as error:
+        raise template_problem(error, config) from None
+
+
+def template_problem(error: jinja2.TemplateError, config: Config) -> BriefingError:
+    """A template error as a problem with the template's file (and line, when known)."""
+    name = getattr(error, "name", None) or ""
+    file = relative_name(config.templates_dir / name, config.root)
+    if isinstance(error, jinja2.TemplateSyntaxError):
+        where = Location(file, error.lineno or 0, 1 if error.lineno else 0)
+        return BriefingError([Problem(where, f"template syntax error: {error.message}", "fix the template")])
+    return BriefingError([Problem(Location(file), f"template error: {error}", "fix the template")])
+
+
+def count_citations(site: LinkedSite) -> int:
+    """Citations in all summaries (each one verified by `link`)."""
+    return sum(
+        len(claim.cite)
+        for group in (site.summits, site.proposals, site.stakeholders)
+        for model in group
+        for _, claim in claims_of(model)
+    )
+
+
+def build_site(config: Config) -> tuple[LinkedSite, list[OutputFile]]:
+    """The linked site and every output file of a full build, in memory; writes nothing."""
+    site, _, _ = load_site(config)
+    env = make_environment(config.templates_dir)
+    pages = render_pages(env, [job for _, job in sorted(page_jobs(site).items())], config)
+    return site, pages + static_files(config.templates_dir)
+
+
+def _template_digests(env: jinja2.Environment) -> dict[str, str]:
+    assert env.loader is not None
+    digests = {}
+    for name in env.list_templates(filter_func=lambda n: n.endswith(".html")):
+        source, _, _ = env.loader.get_source(env, name)
+        digests[name] = hashlib.sha256(source.encode()).hexdigest()
+    return digests
+
+
+def _template_closure(env: jinja2.Environment) -> dict[str, set[str]]:
+    """For each template, itself and every template it extends, includes or imports."""
+    assert env.loader is not None
+    direct: dict[str, set[str]] = {}
+    for name in env.list_templates(filter_func=lambda n: n.endswith(".html")):
+        source, _, _ = env.loader.get_source(env, name)
+        parsed = env.parse(source, name=name)
+        direct[name] = {ref for ref in meta.find_referenced_templates(parsed) if ref}
+    closure = {}
+    for name in direct:
+        seen, todo = set(), [name]
+        while todo:
+            current = todo.pop()
+            if current not in seen:
+                seen.add(current)
+                todo.extend(direct.get(current, ()))
+        closure[name] = seen
+    return closure
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.laps[stage] = now - self._last
+        self._last = now

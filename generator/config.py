@@ -1,0 +1,99 @@
+"""The project configuration, read from `config.yaml` at the project root.
+
+Configuration is loaded once and passed down the pipeline as a frozen value; no stage
+reads it from a global.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, StringConstraints
+
+from generator.errors import BriefingError, Location, Problem, relative_name
+from generator.model import Record, Text
+from generator.validate import validate_document
+from generator.yamlfile import parse_yaml
+
+DEFAULT_TRAILERS = (
+    r"Leave a Reply\.?",
+    r"Leave a Comment\.?",
+    r"Deja una respuesta\.?",
+    r"Tu dirección de correo electrónico no será publicada\.?.*",
+    r"Your email address will not be published\.?.*",
+)
+
+
+class SiteConfig(Record):
+    """Keys of `config.yaml`."""
+
+    title: Text
+    description: Text
+    base_url: Annotated[str, StringConstraints(pattern=r"^(https?://\S+)?$")] = Field(
+        default="",
+        description="Where the site is published, e.g. `https://user.github.io/repo/`; used only "
+        "for absolute URLs (canonical links, feed, sitemap). Internal links are relative.",
+    )
+    author: Text | None = None
+    language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(?:-[A-Za-z0-9]+)*$")] = "en"
+    content_dir: Text = "content"
+    output_dir: Text = "site"
+    templates_dir: Text = "templates"
+    trailer_patterns: tuple[Text, ...] = Field(
+        default=DEFAULT_TRAILERS,
+        description="Regular expressions; a source body is cut from the first whole line that "
+        "matches one (comment forms pasted with the article).",
+    )
+
+
+@dataclass(frozen=True)
+class Config:
+    """The configuration with its paths resolved against the project root."""
+
+    site: SiteConfig
+    root: Path
+    config_file: Path
+    content_dir: Path
+    output_dir: Path
+    templates_dir: Path
+
+
+def load_config(
+    path: Path,
+    content_dir: Path | None = None,
+    output_dir: Path | None = None,
+    base_url: str | None = None,
+) -> Config:
+    """Read and check `config.yaml`; command-line options override its paths."""
+    root = path.resolve().parent
+    name = relative_name(path, Path.cwd())
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise BriefingError(
+            [
+                Problem(
+                    Location(name),
+                    "configuration file not found",
+                    "run briefing from the project root, or pass --config PATH",
+                )
+            ]
+        ) from None
+    document, problems = parse_yaml(text, name)
+    site = None
+    if document is not None and not problems:
+        site, problems = validate_document(SiteConfig, document)
+    if site is None or problems:
+        raise BriefingError(problems)
+    if base_url is not None:
+        site = site.model_copy(update={"base_url": base_url})
+    return Config(
+        site=site,
+        root=root,
+        config_file=path.resolve(),
+        content_dir=(content_dir or root / site.content_dir).resolve(),
+        output_dir=(output_dir or root / site.output_dir).absolute(),
+        templates_dir=(root / site.templates_dir).resolve(),
+    )

@@ -1,0 +1,357 @@
+"""Link: validated content → one resolved, cross-referenced site, or problems.
+
+Resolves every reference (summit ↔ proposal ↔ stakeholder ↔ source), verifies every
+citation against the text of its source and pins it to a block, and derives the
+backlinks from the same data, so the two directions can never disagree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from rapidfuzz import fuzz, process
+
+from generator.config import SiteConfig
+from generator.errors import Location, Problem
+from generator.model import Citation, Position, Proposal, ProposalOnTable, Stakeholder, Summit
+from generator.sourcetext import normalize, normalize_with_offsets, original_span
+from generator.urls import page_path
+from generator.validate import Entry, Source, ValidatedContent
+from generator.yamlfile import Path, YamlDocument
+
+EntityRef = tuple[str, str]  # (kind, id)
+QuoteKey = tuple[str, str]  # (source id, quote as written)
+
+
+@dataclass(frozen=True)
+class CitationTarget:
+    """Where a verified quote sits in its source."""
+
+    source_id: str
+    #: Anchor of the block that contains the quote.
+    anchor: str
+    #: The quote as the source writes it (original quotes and dashes), for text fragments.
+    original: str
+
+
+@dataclass(frozen=True)
+class CitingClaim:
+    """A claim that cites a source block: the other end of a citation."""
+
+    page: str
+    fragment: str
+    page_title: str
+    section: str
+    text: str
+
+
+@dataclass(frozen=True)
+class MentionMatcher:
+    """One compiled pattern for every name and alias of stakeholders and summits."""
+
+    pattern: re.Pattern[str] | None
+    targets: Mapping[str, EntityRef]
+
+    def find(self, text: str) -> Iterator[tuple[int, int, EntityRef]]:
+        """Whole-word, case-sensitive mentions in `text`, left to right."""
+        if self.pattern is None:
+            return
+        for match in self.pattern.finditer(text):
+            yield match.start(), match.end(), self.targets[match.group(0)]
+
+
+@dataclass(frozen=True)
+class LinkedSite:
+    """Everything the renderer needs; every reference in it resolves."""
+
+    config: SiteConfig
+    summits: tuple[Summit, ...]  # chronological, prospective last
+    proposals: tuple[Proposal, ...]  # by title
+    stakeholders: tuple[Stakeholder, ...]  # by name
+    sources: tuple[Source, ...]  # newest first, undated last, then by title
+    targets: Mapping[QuoteKey, CitationTarget]
+    #: (source id, block anchor) → claims citing that block.
+    claims_by_block: Mapping[tuple[str, str], tuple[CitingClaim, ...]]
+    #: proposal id → (summit id, what happened to it there).
+    summits_of_proposal: Mapping[str, tuple[tuple[str, ProposalOnTable], ...]]
+    #: stakeholder id → summits they took part in.
+    summits_of_stakeholder: Mapping[str, tuple[str, ...]]
+    #: stakeholder id → proposals they put forward.
+    proposals_of_stakeholder: Mapping[str, tuple[str, ...]]
+    #: stakeholder id → (proposal id, their position).
+    positions_of_stakeholder: Mapping[str, tuple[tuple[str, Position], ...]]
+    #: (kind, id) → (source id, number of mentions), most mentions first.
+    mentions_of_entity: Mapping[EntityRef, tuple[tuple[str, int], ...]]
+    #: (kind, id) → source ids that a claim on that entity's page cites.
+    sources_cited_by: Mapping[EntityRef, tuple[str, ...]]
+    mentions: MentionMatcher
+
+    def title_of(self, ref: EntityRef) -> str:
+        """Display name of any entity."""
+        kind, ident = ref
+        if kind == "summit":
+            return self.summit(ident).name
+        if kind == "proposal":
+            return self.proposal(ident).title
+        if kind == "stakeholder":
+            return self.stakeholder(ident).name
+        return self.source(ident).meta.title
+
+    def summit(self, ident: str) -> Summit:
+        return _by_id(self.summits, ident)
+
+    def proposal(self, ident: str) -> Proposal:
+        return _by_id(self.proposals, ident)
+
+    def stakeholder(self, ident: str) -> Stakeholder:
+        return _by_id(self.stakeholders, ident)
+
+    def source(self, ident: str) -> Source:
+        return next(s for s in self.sources if s.meta.id == ident)
+
+
+def _by_id(items: tuple[Any, ...], ident: str) -> Any:
+    return next(item for item in items if item.id == ident)
+
+
+def chronological_key(summit: Summit) -> tuple[dt.date, str]:
+    """Held summits by date; undated (prospective) ones after all dated ones."""
+    return (summit.start or dt.date.max, summit.name)
+
+
+def source_order_key(source: Source) -> tuple[int, str, str]:
+    """Newest first, undated last, then by title."""
+    date = source.meta.date
+    return (
+        0 if date else 1,
+        f"{dt.date.max.toordinal() - date.toordinal():08d}" if date else "",
+        source.meta.title,
+    )
+
+
+def claim_fragment(path: Path) -> str:
+    """The element id of the claim at `path` in its record: ('key_outcomes', 1) → key-outcomes-2."""
+    field, index = path[0], path[1]
+    return f"{str(field).replace('_', '-')}-{int(index) + 1}"
+
+
+SECTION_LABELS = {
+    "summary": "Summary",
+    "key_outcomes": "Key outcome",
+    "lessons": "Lesson",
+    "proposals": "On the table",
+    "components": "Component",
+    "positions": "Position",
+    "obstacles": "Obstacle",
+}
+
+
+def claims_of(model: Any) -> Iterator[tuple[Path, Any]]:
+    """Every cited claim of a record, with its path: (field, index) and the item."""
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        if isinstance(value, tuple):
+            for index, item in enumerate(value):
+                if hasattr(item, "cite") and hasattr(item, "text"):
+                    yield (name, index), item
+
+
+def link(content: ValidatedContent, config: SiteConfig) -> tuple[LinkedSite, list[Problem]]:
+    """Resolve, verify and cross-reference the content."""
+    problems: list[Problem] = []
+    ids = {
+        "summit": [e.model.id for e in content.summits],
+        "proposal": [e.model.id for e in content.proposals],
+        "stakeholder": [e.model.id for e in content.stakeholders],
+        "source": [s.meta.id for s in content.sources],
+    }
+    sources = {s.meta.id: s for s in content.sources}
+    quote_index = {ident: _QuoteIndex(source) for ident, source in sources.items()}
+
+    listed: set[tuple[str, Path, str]] = set()
+
+    def check_ref(kind: str, ident: str, document: YamlDocument, path: Path) -> bool:
+        if ident not in ids[kind]:
+            problems.append(_unknown_id(kind, ident, ids[kind], document.where(path)))
+            return False
+        if kind == "source":
+            return True
+        key = (document.file, path[:1], ident)  # one entry per id in each list
+        if key in listed:
+            hint = "merge the two entries into one"
+            problems.append(
+                Problem(document.where(path), f"{kind} {ident!r} is listed twice in {path[0]}", hint)
+            )
+            return False
+        listed.add(key)
+        return True
+
+    summits_of_proposal: dict[str, list[tuple[str, ProposalOnTable]]] = defaultdict(list)
+    summits_of_stakeholder: dict[str, list[str]] = defaultdict(list)
+    proposals_of_stakeholder: dict[str, list[str]] = defaultdict(list)
+    positions_of_stakeholder: dict[str, list[tuple[str, Position]]] = defaultdict(list)
+
+    for entry in content.summits:
+        summit, document = entry.model, entry.document
+        for i, who in enumerate(summit.participants):
+            if check_ref("stakeholder", who, document, ("participants", i)):
+                summits_of_stakeholder[who].append(summit.id)
+        for i, item in enumerate(summit.proposals):
+            if check_ref("proposal", item.proposal, document, ("proposals", i, "proposal")):
+                summits_of_proposal[item.proposal].append((summit.id, item))
+    for proposal_entry in content.proposals:
+        proposal, document = proposal_entry.model, proposal_entry.document
+        for i, who in enumerate(proposal.proposed_by):
+            if check_ref("stakeholder", who, document, ("proposed_by", i)):
+                proposals_of_stakeholder[who].append(proposal.id)
+        for i, position in enumerate(proposal.positions):
+            if check_ref("stakeholder", position.stakeholder, document, ("positions", i, "stakeholder")):
+                positions_of_stakeholder[position.stakeholder].append((proposal.id, position))
+
+    targets: dict[QuoteKey, CitationTarget] = {}
+    claims_by_block: dict[tuple[str, str], list[CitingClaim]] = defaultdict(list)
+    sources_cited_by: dict[EntityRef, set[str]] = defaultdict(set)
+    entries: list[tuple[str, Entry[Any], str]] = [
+        *(("summit", e, e.model.name) for e in content.summits),
+        *(("proposal", e, e.model.title) for e in content.proposals),
+        *(("stakeholder", e, e.model.name) for e in content.stakeholders),
+    ]
+    for kind, entry, title in entries:
+        page = page_path(kind, entry.model.id)
+        for path, claim in claims_of(entry.model):
+            for j, citation in enumerate(claim.cite):
+                cite_path = (*path, "cite", j)
+                if not check_ref("source", citation.source, entry.document, (*cite_path, "source")):
+                    continue
+                key = (citation.source, citation.quote)
+                target = targets.get(key)
+                if target is None:
+                    target = quote_index[citation.source].locate(citation)
+                    if target is None:
+                        where = entry.document.where((*cite_path, "quote"))
+                        problems.append(quote_index[citation.source].not_found(citation, where))
+                        continue
+                    targets[key] = target
+                sources_cited_by[(kind, entry.model.id)].add(citation.source)
+                citing = CitingClaim(
+                    page, claim_fragment(path), title, SECTION_LABELS[str(path[0])], claim.text
+                )
+                block_claims = claims_by_block[(citation.source, target.anchor)]
+                if citing not in block_claims:
+                    block_claims.append(citing)
+
+    matcher, alias_problems = _mention_matcher(content)
+    problems += alias_problems
+    mentions_of_entity: dict[EntityRef, dict[str, int]] = defaultdict(dict)
+    for source in content.sources:
+        for block in source.body.blocks:
+            if block.kind in ("title", "heading"):
+                continue
+            for _, _, ref in matcher.find(block.text):
+                counts = mentions_of_entity[ref]
+                counts[source.meta.id] = counts.get(source.meta.id, 0) + 1
+
+    site = LinkedSite(
+        config=config,
+        summits=tuple(sorted((e.model for e in content.summits), key=chronological_key)),
+        proposals=tuple(sorted((e.model for e in content.proposals), key=lambda p: (p.title, p.id))),
+        stakeholders=tuple(sorted((e.model for e in content.stakeholders), key=lambda s: (s.name, s.id))),
+        sources=tuple(sorted(content.sources, key=source_order_key)),
+        targets=targets,
+        claims_by_block={key: tuple(value) for key, value in claims_by_block.items()},
+        summits_of_proposal={key: tuple(value) for key, value in summits_of_proposal.items()},
+        summits_of_stakeholder={key: tuple(value) for key, value in summits_of_stakeholder.items()},
+        proposals_of_stakeholder={key: tuple(value) for key, value in proposals_of_stakeholder.items()},
+        positions_of_stakeholder={key: tuple(value) for key, value in positions_of_stakeholder.items()},
+        mentions_of_entity={
+            ref: tuple(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+            for ref, counts in mentions_of_entity.items()
+        },
+        sources_cited_by={key: tuple(sorted(value)) for key, value in sources_cited_by.items()},
+        mentions=matcher,
+    )
+    return site, problems
+
+
+def _unknown_id(kind: str, ident: str, known: list[str], where: Location) -> Problem:
+    close = _closest(ident, known)
+    hint = f"did you mean {close!r}? " if close else ""
+    folder = {"summit": "summits", "proposal": "proposals", "stakeholder": "stakeholders"}.get(
+        kind, "sources"
+    )
+    hint += f"known {kind} ids are the `id:` of the files in content/{folder}/"
+    return Problem(where, f"unknown {kind} id {ident!r}", hint)
+
+
+def _closest(ident: str, known: list[str]) -> str | None:
+    if not known:
+        return None
+    best = process.extractOne(ident, known, scorer=fuzz.ratio, score_cutoff=60)
+    return best[0] if best else None
+
+
+class _QuoteIndex:
+    """The normalised text of each block of one source, for quote lookups."""
+
+    def __init__(self, source: Source) -> None:
+        self.source = source
+        self.blocks = source.body.blocks
+
+    def locate(self, citation: Citation) -> CitationTarget | None:
+        wanted = normalize(citation.quote)
+        for block in self.blocks:
+            if wanted in block.normal:
+                normal, offsets = normalize_with_offsets(block.text)
+                at = normal.find(wanted)
+                original = original_span(block.text, normal, offsets, at, len(wanted))
+                return CitationTarget(self.source.meta.id, block.anchor, original)
+        return None
+
+    def not_found(self, citation: Citation, where: Location) -> Problem:
+        wanted = normalize(citation.quote)
+        message = f"quote not found in source {citation.source!r}"
+        if not self.blocks:
+            return Problem(where, message, "the source has no text")
+        best = process.extractOne(wanted, [b.normal for b in self.blocks], scorer=fuzz.partial_ratio)
+        block = self.blocks[best[2]]
+        alignment = fuzz.partial_ratio_alignment(wanted, block.normal)
+        passage = block.normal[alignment.dest_start : alignment.dest_end] if alignment else block.normal[:120]
+        hint = (
+            f"closest passage ({self.source.body.file}:{block.line}, {best[1]:.0f}% alike): "
+            f'"{passage}"; copy the words exactly as the source writes them'
+        )
+        return Problem(where, message, hint)
+
+
+def _mention_matcher(content: ValidatedContent) -> tuple[MentionMatcher, list[Problem]]:
+    problems: list[Problem] = []
+    targets: dict[str, EntityRef] = {}
+    named: list[tuple[str, Entry[Any], tuple[str | int, ...]]] = []
+    for kind, group in (("stakeholder", content.stakeholders), ("summit", content.summits)):
+        for entry in group:
+            named.append((kind, entry, ("name",)))
+            named += [(kind, entry, ("aliases", i)) for i in range(len(entry.model.aliases))]
+    for kind, entry, path in named:
+        model = entry.model
+        name = model.name if path == ("name",) else model.aliases[int(path[1])]
+        ref = (kind, model.id)
+        owner = targets.get(name)
+        if owner is not None and owner != ref:
+            problems.append(
+                Problem(
+                    entry.document.where(path),
+                    f"name {name!r} is also used by {owner[0]} {owner[1]!r}",
+                    "mentions must point at one page; remove the alias from one of them",
+                )
+            )
+            continue
+        targets[name] = ref
+    if not targets:
+        return MentionMatcher(None, {}), problems
+    alternatives = "|".join(re.escape(name) for name in sorted(targets, key=lambda n: (-len(n), n)))
+    return MentionMatcher(re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)"), targets), problems

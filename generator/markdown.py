@@ -1,0 +1,62 @@
+"""The one configured Markdown parser: CommonMark, raw HTML off, safe links only.
+
+Content is written by people who paste from the web, so HTML in it is shown as text and
+only http(s) and mailto links become links; anything else stays plain text and is
+reported by validation.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from urllib.parse import urlsplit
+
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
+
+
+def is_safe_url(url: str) -> bool:
+    """True for absolute http(s) URLs with a host, and mailto addresses."""
+    parts = urlsplit(url.strip())
+    if parts.scheme.lower() in ("http", "https"):
+        return bool(parts.netloc)
+    return parts.scheme.lower() == "mailto" and bool(parts.path)
+
+
+def _configured(validate: bool) -> MarkdownIt:
+    parser = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    parser.enable("table").disable("image")
+    if validate:
+        parser.validateLink = is_safe_url  # type: ignore[method-assign]
+    else:
+        parser.validateLink = lambda url: True  # type: ignore[method-assign]
+    return parser
+
+
+@cache
+def block_parser() -> MarkdownIt:
+    """The parser for Markdown bodies and summaries (safe links only)."""
+    return _configured(validate=True)
+
+
+@cache
+def _permissive_parser() -> MarkdownIt:
+    return _configured(validate=False)
+
+
+def render_inline(text: str) -> Markup:
+    """Inline Markdown → HTML (escaped; unsafe links left as text)."""
+    return Markup(block_parser().renderInline(text))
+
+
+def unsafe_links(text: str) -> list[str]:
+    """The link targets in `text` that `render_inline` would refuse."""
+    found = []
+    for token in _permissive_parser().parseInline(text):
+        for child in token.children or ():
+            if child.type == "link_open":
+                href = str(child.attrGet("href") or "")
+                if not is_safe_url(href):
+                    found.append(href)
+    return found

@@ -1,0 +1,165 @@
+"""The content model: one schema per YAML kind, validated with pydantic.
+
+These models are the single definition of what a briefing file may contain. Every
+model forbids unknown keys, so a misspelt key is reported instead of silently ignored,
+and every model is frozen, so later stages can share them without copying.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+Slug = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80),
+    Field(description="Lower-case letters, digits and single hyphens, e.g. `hanoi-2019`."),
+]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+class InlineMarkdown:
+    """Marks a text field as inline Markdown (rendered, and its links checked)."""
+
+
+Markdown = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1),
+    InlineMarkdown(),
+    Field(description="Inline Markdown: emphasis and http(s)/mailto links; raw HTML is shown as text."),
+]
+
+
+class Record(BaseModel):
+    """Base of every content model: unknown keys are errors, instances are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Citation(Record):
+    """A verbatim quote from a source that supports a claim."""
+
+    source: Slug = Field(description="Id of the cited source.")
+    quote: Text = Field(
+        description="Words copied from one paragraph, list or table of the source. Whitespace, "
+        "curly quotes and dashes are normalised before matching."
+    )
+
+
+class Claim(Record):
+    """A statement of the summary's author, backed by citations."""
+
+    text: Markdown
+    cite: tuple[Citation, ...] = Field(default=(), description="Evidence for the claim.")
+
+
+class ProposalOnTable(Record):
+    """A proposal as it came up at one summit."""
+
+    proposal: Slug = Field(description="Id of the proposal.")
+    text: Markdown = Field(description="What happened to the proposal at this summit.")
+    cite: tuple[Citation, ...] = ()
+
+
+SummitStatus = Literal["held", "prospective", "cancelled"]
+SummitKind = Literal["summit", "meeting"]
+
+
+class Summit(Record):
+    """A summit or meeting, held or prospective."""
+
+    id: Slug
+    name: Text
+    aliases: tuple[Text, ...] = Field(
+        default=(), description="Other names; mentions in sources link here, e.g. `Hanoi summit`."
+    )
+    kind: SummitKind = "summit"
+    status: SummitStatus
+    start: dt.date | None = Field(default=None, description="First day (YYYY-MM-DD); empty if unknown.")
+    end: dt.date | None = Field(default=None, description="Last day; empty for a one-day meeting.")
+    duration: Text | None = Field(default=None, description="How long it lasted, e.g. `two days`.")
+    place: Text | None = None
+    participants: tuple[Slug, ...] = Field(default=(), description="Stakeholder ids.")
+    outcome: Text | None = Field(default=None, description="One line: how it ended.")
+    summary: tuple[Claim, ...] = Field(default=(), description="What happened, paragraph by paragraph.")
+    key_outcomes: tuple[Claim, ...] = ()
+    lessons: tuple[Claim, ...] = ()
+    proposals: tuple[ProposalOnTable, ...] = Field(default=(), description="Proposals on the table.")
+
+
+ProposalCategory = Literal[
+    "denuclearization",
+    "sanctions-and-economy",
+    "diplomatic",
+    "security",
+    "negotiating-process",
+    "alliance",
+    "humanitarian",
+]
+ProposalStatus = Literal["open", "agreed", "rejected", "implemented", "abandoned"]
+Stance = Literal["supports", "opposes", "conditional", "mixed", "unclear"]
+
+
+class Component(Record):
+    """A component or phase of a proposal."""
+
+    name: Text
+    text: Markdown
+    cite: tuple[Citation, ...] = ()
+
+
+class Position(Record):
+    """A stakeholder's stance on a proposal."""
+
+    stakeholder: Slug
+    stance: Stance
+    text: Markdown
+    cite: tuple[Citation, ...] = ()
+
+
+class Proposal(Record):
+    """A demand, concession, process or policy measure."""
+
+    id: Slug
+    title: Text
+    category: ProposalCategory
+    status: ProposalStatus = "open"
+    proposed_by: tuple[Slug, ...] = Field(default=(), description="Stakeholder ids.")
+    summary: tuple[Claim, ...] = ()
+    components: tuple[Component, ...] = Field(default=(), description="Components or phases, in order.")
+    positions: tuple[Position, ...] = ()
+    obstacles: tuple[Claim, ...] = ()
+
+
+StakeholderKind = Literal["country", "person", "organisation"]
+
+
+class Stakeholder(Record):
+    """A country, person or organisation with a part in the story."""
+
+    id: Slug
+    name: Text
+    kind: StakeholderKind
+    aliases: tuple[Text, ...] = Field(
+        default=(), description="Other names; mentions of the name and aliases in sources link here."
+    )
+    role: Markdown | None = Field(default=None, description="One line: who they are in this story.")
+    summary: tuple[Claim, ...] = ()
+
+
+SourceKind = Literal["op-ed", "analysis", "report-summary", "news", "official-text"]
+
+
+class SourceMeta(Record):
+    """Metadata of a source; the body is the `.txt` or `.md` file with the same name."""
+
+    id: Slug
+    title: Text
+    author: Text | None = Field(default=None, description="Empty when the text does not say.")
+    publisher: Text | None = None
+    date: dt.date | None = Field(default=None, description="Publication date; empty if unknown.")
+    url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$")] | None = None
+    kind: SourceKind
+    language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(?:-[A-Za-z0-9]+)*$")] = "en"

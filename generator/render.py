@@ -1,0 +1,688 @@
+"""Render: linked site + Jinja templates → output files (path, bytes). No writes.
+
+Each page is described by a small view (plain data with every link already resolved
+to a relative href) and handed to its template, so templates only present. Citations
+become numbered notes, in reading order, each linking to the paragraph that holds the
+quote.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markdown_it.token import Token
+from markupsafe import Markup, escape
+
+from generator.link import (
+    EntityRef,
+    LinkedSite,
+    QuoteKey,
+    claim_fragment,
+)
+from generator.markdown import block_parser, render_inline
+from generator.model import Citation, Proposal, Stakeholder, Summit
+from generator.sourcetext import Block
+from generator.urls import ASSETS, HOME, absolute_url, base_path, href, page_path, text_fragment
+from generator.validate import Source
+
+
+@dataclass(frozen=True)
+class OutputFile:
+    """One file of the built site."""
+
+    path: str  # site-relative, '/'-separated
+    data: bytes
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    href: str
+    current: bool
+
+
+@dataclass(frozen=True)
+class PageMeta:
+    """What the base template needs to know about any page."""
+
+    title: str
+    path: str
+    description: str
+    stylesheet: str
+    home: str
+    nav: tuple[NavItem, ...]
+    canonical: str
+
+
+@dataclass(frozen=True)
+class NoteRef:
+    """A superscript citation mark."""
+
+    number: int
+    href: str
+    quote: str
+
+
+@dataclass(frozen=True)
+class Note:
+    """A numbered note at the foot of a page."""
+
+    number: int
+    quote: str
+    source_title: str
+    href: str
+
+
+@dataclass(frozen=True)
+class ClaimView:
+    id: str
+    html: Markup
+    notes: tuple[NoteRef, ...]
+    label: str = ""
+    link: Link | None = None
+    badge: str = ""
+
+
+@dataclass(frozen=True)
+class Link:
+    text: str
+    href: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class BlockView:
+    kind: str
+    anchor: str
+    html: Markup
+    cited_by: tuple[ClaimView, ...]
+
+
+@dataclass
+class _Notes:
+    """Numbers citations on one page, in reading order; one number per distinct quote."""
+
+    site: LinkedSite
+    page: str
+    notes: list[Note] = field(default_factory=list)
+    numbers: dict[QuoteKey, int] = field(default_factory=dict)
+
+    def refs(self, cites: Iterable[Citation]) -> tuple[NoteRef, ...]:
+        result = []
+        for citation in cites:
+            key = (citation.source, citation.quote)
+            target = self.site.targets[key]
+            link = href(
+                self.page,
+                page_path("source", citation.source),
+                f"{target.anchor}{text_fragment(target.original)}",
+            )
+            if key not in self.numbers:
+                self.numbers[key] = len(self.notes) + 1
+                title = self.site.source(citation.source).meta.title
+                self.notes.append(Note(self.numbers[key], target.original, title, link))
+            result.append(NoteRef(self.numbers[key], link, target.original))
+        return tuple(result)
+
+
+NAV = (
+    ("Summits", "summit"),
+    ("Proposals", "proposal"),
+    ("Stakeholders", "stakeholder"),
+    ("Sources", "source"),
+)
+STANCE_LABELS = {
+    "supports": "Supports",
+    "opposes": "Opposes",
+    "conditional": "Conditional",
+    "mixed": "Mixed",
+    "unclear": "Unclear",
+}
+CATEGORY_LABELS = {
+    "denuclearization": "Denuclearization",
+    "sanctions-and-economy": "Sanctions and economy",
+    "diplomatic": "Diplomatic",
+    "security": "Security",
+    "negotiating-process": "Negotiating process",
+    "alliance": "Alliance measures",
+    "humanitarian": "Humanitarian",
+}
+KIND_LABELS = {"country": "Countries", "person": "People", "organisation": "Organisations"}
+
+
+def make_environment(templates_dir: Path) -> jinja2.Environment:
+    """One Jinja environment: autoescape on, unknown variables are errors."""
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates_dir),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+@dataclass(frozen=True)
+class PageJob:
+    """How to render one output file, and with which template."""
+
+    path: str
+    template: str
+    render: Callable[[jinja2.Environment], OutputFile]
+
+
+def page_jobs(site: LinkedSite) -> dict[str, PageJob]:
+    """Every page of the site by output path; rendering is deferred so that an
+    incremental build can render just the pages that changed."""
+    jobs = [
+        PageJob("index.html", "home.html", partial(render_home, site)),
+        PageJob("summits/index.html", "summits.html", partial(render_summit_index, site)),
+        PageJob("proposals/index.html", "proposals.html", partial(render_proposal_index, site)),
+        PageJob("stakeholders/index.html", "stakeholders.html", partial(render_stakeholder_index, site)),
+        PageJob("sources/index.html", "sources.html", partial(render_source_index, site)),
+        PageJob("404.html", "404.html", partial(render_not_found, site)),
+        PageJob(".nojekyll", "", lambda env: OutputFile(".nojekyll", b"")),
+    ]
+    jobs += [
+        PageJob(f"summits/{s.id}/index.html", "summit.html", partial(render_summit_page, site, summit=s))
+        for s in site.summits
+    ]
+    jobs += [
+        PageJob(
+            f"proposals/{p.id}/index.html", "proposal.html", partial(render_proposal_page, site, proposal=p)
+        )
+        for p in site.proposals
+    ]
+    jobs += [
+        PageJob(
+            f"stakeholders/{s.id}/index.html",
+            "stakeholder.html",
+            partial(render_stakeholder_page, site, person=s),
+        )
+        for s in site.stakeholders
+    ]
+    jobs += [
+        PageJob(f"sources/{s.meta.id}/index.html", "source.html", partial(render_source_page, site, source=s))
+        for s in site.sources
+    ]
+    return {job.path: job for job in jobs}
+
+
+def render_site(
+    site: LinkedSite, env: jinja2.Environment, only: Collection[str] | None = None
+) -> list[OutputFile]:
+    """The pages of the site (or just those in `only`), sorted by path."""
+    jobs = page_jobs(site)
+    wanted = sorted(jobs if only is None else set(only) & jobs.keys())
+    return [jobs[path].render(env) for path in wanted]
+
+
+def static_files(templates_dir: Path) -> list[OutputFile]:
+    """The stylesheet and other assets shipped with the templates."""
+    folder = templates_dir / "static"
+    if not folder.is_dir():
+        return []
+    return [
+        OutputFile(ASSETS + path.relative_to(folder).as_posix(), path.read_bytes())
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and not path.name.startswith(".")
+    ]
+
+
+# -- shared pieces ------------------------------------------------------------------------
+
+
+def _meta(
+    site: LinkedSite, path: str, title: str, description: str = "", *, rooted: bool = False
+) -> PageMeta:
+    section = path.split("/", 1)[0]
+
+    def link(to: str) -> str:
+        return base_path(site.config.base_url) + to if rooted else href(path, to)
+
+    nav = tuple(
+        NavItem(label, link(page_path(kind)), section == page_path(kind).rstrip("/")) for label, kind in NAV
+    )
+    canonical = absolute_url(site.config.base_url, path) if site.config.base_url else ""
+    return PageMeta(
+        title=title,
+        path=path,
+        description=description or site.config.description,
+        stylesheet=link(ASSETS + "style.css"),
+        home=link(HOME),
+        nav=nav,
+        canonical=canonical,
+    )
+
+
+def _page(env: jinja2.Environment, template: str, out: str, meta: PageMeta, **context: Any) -> OutputFile:
+    text = env.get_template(template).render(page=meta, **context)
+    return OutputFile(out, text.encode("utf-8"))
+
+
+def _entity_link(site: LinkedSite, page: str, ref: EntityRef, detail: str = "") -> Link:
+    kind, ident = ref
+    return Link(site.title_of(ref), href(page, page_path(kind, ident)), detail)
+
+
+def _claims(items: Sequence[Any], path_field: str, notes: _Notes, label: str = "") -> tuple[ClaimView, ...]:
+    return tuple(
+        ClaimView(claim_fragment((path_field, i)), render_inline(item.text), notes.refs(item.cite), label)
+        for i, item in enumerate(items)
+    )
+
+
+def _cited_sources(site: LinkedSite, page: str, ref: EntityRef) -> tuple[Link, ...]:
+    return tuple(_entity_link(site, page, ("source", ident)) for ident in site.sources_cited_by.get(ref, ()))
+
+
+def _mentioned_in(site: LinkedSite, page: str, ref: EntityRef) -> tuple[Link, ...]:
+    return tuple(
+        _entity_link(site, page, ("source", ident), f"{count} mention{'s' if count != 1 else ''}")
+        for ident, count in site.mentions_of_entity.get(ref, ())
+    )
+
+
+def _date_range(summit: Summit) -> str:
+    if summit.start is None:
+        return "Date not set"
+    if summit.end is None or summit.end == summit.start:
+        return f"{summit.start.day} {summit.start:%B %Y}"
+    if (summit.start.year, summit.start.month) == (summit.end.year, summit.end.month):
+        return f"{summit.start.day}–{summit.end.day} {summit.end:%B %Y}"
+    return f"{summit.start.day} {summit.start:%B %Y} – {summit.end.day} {summit.end:%B %Y}"
+
+
+def _datetime_attr(summit: Summit) -> str:
+    return summit.start.isoformat() if summit.start else ""
+
+
+@dataclass(frozen=True)
+class SummitRow:
+    link: Link
+    dates: str
+    datetime: str
+    status: str
+    kind: str
+    place: str
+    outcome: str
+
+
+def _summit_row(site: LinkedSite, page: str, summit: Summit) -> SummitRow:
+    return SummitRow(
+        link=_entity_link(site, page, ("summit", summit.id)),
+        dates=_date_range(summit),
+        datetime=_datetime_attr(summit),
+        status=summit.status,
+        kind=summit.kind,
+        place=summit.place or "",
+        outcome=summit.outcome or "",
+    )
+
+
+# -- index pages --------------------------------------------------------------------------
+
+
+def render_home(site: LinkedSite, env: jinja2.Environment) -> OutputFile:
+    page = HOME
+    meta = _meta(site, page, site.config.title)
+    open_proposals = [p for p in site.proposals if p.status == "open"]
+    return _page(
+        env,
+        "home.html",
+        "index.html",
+        meta,
+        site=site.config,
+        summits=[_summit_row(site, page, s) for s in site.summits],
+        proposals=[
+            _entity_link(site, page, ("proposal", p.id), CATEGORY_LABELS[p.category]) for p in open_proposals
+        ],
+        sources=[_source_row(site, page, s) for s in site.sources[:5]],
+        counts={
+            "summits": len(site.summits),
+            "proposals": len(site.proposals),
+            "stakeholders": len(site.stakeholders),
+            "sources": len(site.sources),
+            "citations": sum(len(c) for c in site.claims_by_block.values()),
+        },
+    )
+
+
+def render_summit_index(site: LinkedSite, env: jinja2.Environment) -> OutputFile:
+    page = page_path("summit")
+    meta = _meta(site, page, "Summits and meetings")
+    rows = [_summit_row(site, page, s) for s in site.summits]
+    return _page(env, "summits.html", page + "index.html", meta, site=site.config, summits=rows)
+
+
+def render_proposal_index(site: LinkedSite, env: jinja2.Environment) -> OutputFile:
+    page = page_path("proposal")
+    meta = _meta(site, page, "Proposals")
+    groups = []
+    for category, label in CATEGORY_LABELS.items():
+        members = [p for p in site.proposals if p.category == category]
+        if members:
+            rows = [_entity_link(site, page, ("proposal", p.id), p.status) for p in members]
+            groups.append((label, rows))
+    return _page(env, "proposals.html", page + "index.html", meta, site=site.config, groups=groups)
+
+
+def render_stakeholder_index(site: LinkedSite, env: jinja2.Environment) -> OutputFile:
+    page = page_path("stakeholder")
+    meta = _meta(site, page, "Stakeholders")
+    groups = []
+    for kind, label in KIND_LABELS.items():
+        members = [s for s in site.stakeholders if s.kind == kind]
+        if members:
+            groups.append(
+                (label, [_entity_link(site, page, ("stakeholder", s.id), s.role or "") for s in members])
+            )
+    return _page(env, "stakeholders.html", page + "index.html", meta, site=site.config, groups=groups)
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    link: Link
+    kind: str
+    author: str
+    date: str
+    citations: int
+
+
+def _source_row(site: LinkedSite, page: str, source: Source) -> SourceRow:
+    meta = source.meta
+    citing = sum(len(v) for (sid, _), v in site.claims_by_block.items() if sid == meta.id)
+    return SourceRow(
+        link=_entity_link(site, page, ("source", meta.id)),
+        kind=meta.kind,
+        author=meta.author or "",
+        date=meta.date.isoformat() if meta.date else "",
+        citations=citing,
+    )
+
+
+def render_source_index(site: LinkedSite, env: jinja2.Environment) -> OutputFile:
+    page = page_path("source")
+    meta = _meta(site, page, "Sources")
+    rows = [_source_row(site, page, s) for s in site.sources]
+    return _page(env, "sources.html", page + "index.html", meta, site=site.config, sources=rows)
+
+
+def render_not_found(site: LinkedSite, env: jinja2.Environment) -> OutputFile:
+    # Served for every missing path at any depth, so its links are rooted at the base path.
+    meta = _meta(site, "404.html", "Page not found", rooted=True)
+    return _page(env, "404.html", "404.html", meta, site=site.config)
+
+
+# -- entity pages -------------------------------------------------------------------------
+
+
+def render_summit_page(site: LinkedSite, env: jinja2.Environment, summit: Summit) -> OutputFile:
+    page = page_path("summit", summit.id)
+    notes = _Notes(site, page)
+    summary = _claims(summit.summary, "summary", notes)
+    outcomes = _claims(summit.key_outcomes, "key_outcomes", notes)
+    lessons = _claims(summit.lessons, "lessons", notes)
+    on_table = tuple(
+        ClaimView(
+            claim_fragment(("proposals", i)),
+            render_inline(item.text),
+            notes.refs(item.cite),
+            link=_entity_link(site, page, ("proposal", item.proposal)),
+        )
+        for i, item in enumerate(summit.proposals)
+    )
+    order = list(site.summits)
+    index = order.index(summit)
+    previous = _entity_link(site, page, ("summit", order[index - 1].id)) if index > 0 else None
+    following = _entity_link(site, page, ("summit", order[index + 1].id)) if index + 1 < len(order) else None
+    meta = _meta(site, page, summit.name, summit.outcome or "")
+    return _page(
+        env,
+        "summit.html",
+        page + "index.html",
+        meta,
+        site=site.config,
+        summit=summit,
+        dates=_date_range(summit),
+        datetime=_datetime_attr(summit),
+        participants=[_entity_link(site, page, ("stakeholder", s)) for s in summit.participants],
+        summary=summary,
+        outcomes=outcomes,
+        lessons=lessons,
+        on_table=on_table,
+        sources=_cited_sources(site, page, ("summit", summit.id)),
+        previous=previous,
+        following=following,
+        notes=notes.notes,
+    )
+
+
+def render_proposal_page(site: LinkedSite, env: jinja2.Environment, proposal: Proposal) -> OutputFile:
+    page = page_path("proposal", proposal.id)
+    notes = _Notes(site, page)
+    summary = _claims(proposal.summary, "summary", notes)
+    components = tuple(
+        ClaimView(claim_fragment(("components", i)), render_inline(c.text), notes.refs(c.cite), label=c.name)
+        for i, c in enumerate(proposal.components)
+    )
+    positions = tuple(
+        ClaimView(
+            claim_fragment(("positions", i)),
+            render_inline(p.text),
+            notes.refs(p.cite),
+            link=_entity_link(site, page, ("stakeholder", p.stakeholder)),
+            badge=p.stance,
+        )
+        for i, p in enumerate(proposal.positions)
+    )
+    summits = tuple(
+        ClaimView(
+            f"at-{summit_id}",
+            render_inline(item.text),
+            notes.refs(item.cite),
+            link=_entity_link(site, page, ("summit", summit_id)),
+        )
+        for summit_id, item in _in_chronological_order(site, site.summits_of_proposal.get(proposal.id, ()))
+    )
+    obstacles = _claims(proposal.obstacles, "obstacles", notes)
+    meta = _meta(site, page, proposal.title)
+    return _page(
+        env,
+        "proposal.html",
+        page + "index.html",
+        meta,
+        site=site.config,
+        proposal=proposal,
+        category=CATEGORY_LABELS[proposal.category],
+        proposed_by=[_entity_link(site, page, ("stakeholder", s)) for s in proposal.proposed_by],
+        summary=summary,
+        components=components,
+        positions=positions,
+        stance_labels=STANCE_LABELS,
+        summits=summits,
+        obstacles=obstacles,
+        sources=_cited_sources(site, page, ("proposal", proposal.id)),
+        notes=notes.notes,
+    )
+
+
+def _in_chronological_order(site: LinkedSite, pairs: Iterable[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    order = {s.id: i for i, s in enumerate(site.summits)}
+    return sorted(pairs, key=lambda pair: order[pair[0]])
+
+
+def render_stakeholder_page(site: LinkedSite, env: jinja2.Environment, person: Stakeholder) -> OutputFile:
+    page = page_path("stakeholder", person.id)
+    notes = _Notes(site, page)
+    summary = _claims(person.summary, "summary", notes)
+    summit_ids = set(site.summits_of_stakeholder.get(person.id, ()))
+    summits = [_summit_row(site, page, s) for s in site.summits if s.id in summit_ids]
+    proposed = [
+        _entity_link(site, page, ("proposal", ident))
+        for ident in sorted(
+            site.proposals_of_stakeholder.get(person.id, ()), key=lambda i: site.proposal(i).title
+        )
+    ]
+    positions = tuple(
+        ClaimView(
+            f"on-{ident}",
+            render_inline(position.text),
+            notes.refs(position.cite),
+            link=_entity_link(site, page, ("proposal", ident)),
+            badge=position.stance,
+        )
+        for ident, position in sorted(
+            site.positions_of_stakeholder.get(person.id, ()), key=lambda pair: site.proposal(pair[0]).title
+        )
+    )
+    meta = _meta(site, page, person.name, person.role or "")
+    return _page(
+        env,
+        "stakeholder.html",
+        page + "index.html",
+        meta,
+        site=site.config,
+        person=person,
+        role=render_inline(person.role) if person.role else "",
+        summary=summary,
+        summits=summits,
+        proposed=proposed,
+        positions=positions,
+        stance_labels=STANCE_LABELS,
+        mentioned_in=_mentioned_in(site, page, ("stakeholder", person.id)),
+        sources=_cited_sources(site, page, ("stakeholder", person.id)),
+        notes=notes.notes,
+    )
+
+
+def render_source_page(site: LinkedSite, env: jinja2.Environment, source: Source) -> OutputFile:
+    page = page_path("source", source.meta.id)
+    mention = _mention_linker(site, page)
+    blocks = []
+    citing_pages: dict[str, Link] = {}
+    for block in source.body.blocks:
+        cited_by = []
+        for claim in site.claims_by_block.get((source.meta.id, block.anchor), ()):
+            link = href(page, claim.page, claim.fragment)
+            citing_pages.setdefault(claim.page, Link(claim.page_title, href(page, claim.page)))
+            cited_by.append(
+                ClaimView(
+                    claim.fragment, render_inline(claim.text), (), claim.section, Link(claim.page_title, link)
+                )
+            )
+        blocks.append(BlockView(block.kind, block.anchor, render_block(block, mention), tuple(cited_by)))
+    mentioned = sorted(
+        (
+            ref
+            for ref, counts in site.mentions_of_entity.items()
+            if any(sid == source.meta.id for sid, _ in counts)
+        ),
+        key=lambda ref: (ref[0], site.title_of(ref)),
+    )
+    meta = _meta(site, page, source.meta.title)
+    return _page(
+        env,
+        "source.html",
+        page + "index.html",
+        meta,
+        site=site.config,
+        source=source.meta,
+        body_file=source.body.file,
+        blocks=blocks,
+        citing_pages=sorted(citing_pages.values(), key=lambda link: link.text),
+        mentioned=[_entity_link(site, page, ref) for ref in mentioned],
+        cited_count=sum(len(b.cited_by) for b in blocks),
+    )
+
+
+# -- source text --------------------------------------------------------------------------
+
+MentionLinker = Callable[[str, set[EntityRef]], Markup]
+
+
+def _mention_linker(site: LinkedSite, page: str) -> MentionLinker:
+    """Escapes text and links the first mention of each entity in a block (`seen`)."""
+
+    def link_mentions(text: str, seen: set[EntityRef]) -> Markup:
+        parts: list[str] = []
+        position = 0
+        for start, end, ref in site.mentions.find(text):
+            if ref in seen:
+                continue
+            seen.add(ref)
+            target = href(page, page_path(*ref))
+            parts.append(html.escape(text[position:start], quote=False))
+            parts.append(
+                f'<a class="mention" href="{escape(target)}">{html.escape(text[start:end], quote=False)}</a>'
+            )
+            position = end
+        parts.append(html.escape(text[position:], quote=False))
+        return Markup("".join(parts))
+
+    return link_mentions
+
+
+def render_block(block: Block, link_mentions: MentionLinker) -> Markup:
+    """HTML of one source block, with mentions linked (never in headings or links)."""
+    seen: set[EntityRef] = set()
+    if block.tokens:
+        return _render_markdown_block(block.tokens, link_mentions, seen)
+    if block.kind == "title":
+        return Markup(f'<p class="source-title">{escape(block.text)}</p>')
+    if block.kind == "heading":
+        return Markup(f"<h3>{escape(block.text)}</h3>")
+    if block.kind == "list":
+        items = "".join(f"<li>{link_mentions(item, seen)}</li>" for item in block.items)
+        return Markup(f"<ul>{items}</ul>")
+    if block.kind == "table":
+        head, *body = block.rows
+        header = "".join(f'<th scope="col">{escape(cell)}</th>' for cell in head)
+        rows = "".join(
+            "<tr>" + "".join(f"<td>{link_mentions(cell, seen)}</td>" for cell in row) + "</tr>"
+            for row in body
+        )
+        return Markup(f"<table><thead><tr>{header}</tr></thead><tbody>{rows}</tbody></table>")
+    return Markup(f"<p>{link_mentions(block.text, seen)}</p>")
+
+
+def _render_markdown_block(
+    tokens: Sequence[Token], link_mentions: MentionLinker, seen: set[EntityRef]
+) -> Markup:
+    parser = block_parser()
+    copied: list[Token] = []
+    in_heading = False
+    for token in tokens:
+        token = token.copy()
+        if token.type in ("heading_open", "heading_close"):
+            # The page has h1 (title) and h2 (sections): source headings start at h3.
+            token.tag = f"h{min(int(token.tag[1]) + 2, 6)}"
+            in_heading = token.type == "heading_open"
+        if token.type == "inline" and token.children and not in_heading:
+            token.children = _link_inline_mentions(token.children, link_mentions, seen)
+        copied.append(token)
+    return Markup(parser.renderer.render(copied, parser.options, {}))
+
+
+def _link_inline_mentions(
+    children: list[Token], link_mentions: MentionLinker, seen: set[EntityRef]
+) -> list[Token]:
+    result = []
+    depth = 0
+    for child in children:
+        if child.type == "link_open":
+            depth += 1
+        elif child.type == "link_close":
+            depth -= 1
+        if child.type == "text" and depth == 0:
+            replacement = Token("html_inline", "", 0, content=str(link_mentions(child.content, seen)))
+            result.append(replacement)
+        else:
+            result.append(child)
+    return result

@@ -1,0 +1,188 @@
+"""`briefing serve` and `briefing build --watch`: rebuild on every change set.
+
+Each change set leads to exactly one rebuild: content is re-read and re-linked, only the
+pages whose inputs changed are rendered again, and the browser is told to reload once
+the new site is in place (or to swap the stylesheet when only CSS changed). A failed
+rebuild keeps the last good site and shows its problems in the terminal and over the
+page, until the next good build clears them.
+"""
+
+from __future__ import annotations
+
+import errno
+import signal
+import sys
+import threading
+import time
+import webbrowser
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+
+from generator.build import BuildState, rebuild
+from generator.config import Config, load_config
+from generator.errors import BriefingError, Location, Problem
+from generator.render import make_environment
+from generator.serve.server import PreviewServer, PreviewState
+from generator.serve.watch import ChangeSet, ProjectWatcher
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """Command-line options that take precedence over config.yaml."""
+
+    content: Path | None = None
+    out: Path | None = None
+    base_url: str | None = None
+
+
+class LivePreview:
+    """Keeps the last good build and rebuilds from it on each change set."""
+
+    def __init__(
+        self,
+        config_path: Path,
+        overrides: Overrides,
+        state: PreviewState | None = None,
+        swap_guard: threading.Lock | None = None,
+        log: Callable[[str], None] = print,
+    ) -> None:
+        self.config_path = config_path
+        self.overrides = overrides
+        self.config = self._load_config()
+        self.env = make_environment(self.config.templates_dir)
+        self.state = state or PreviewState()
+        self.swap_guard = swap_guard or threading.Lock()
+        self.log = log
+        self.last_good: BuildState | None = None
+        self.rebuilds = 0
+
+    def _load_config(self) -> Config:
+        o = self.overrides
+        return load_config(self.config_path, o.content, o.out, o.base_url)
+
+    def build_all(self) -> bool:
+        """A full build (the first one, or after the configuration changed)."""
+        return self._rebuild(full=True, content_changed=True, what="built")
+
+    def apply(self, changes: ChangeSet) -> bool:
+        """Rebuild for one debounced change set; True when the build succeeded."""
+        kinds = changes.kinds
+        if "config" in kinds:
+            try:
+                self.config = self._load_config()
+            except BriefingError as error:
+                self._failed(error)
+                return False
+            self.env = make_environment(self.config.templates_dir)
+        names = ", ".join(sorted({Path(p).name for p, _ in changes.paths}))
+        return self._rebuild(
+            full="config" in kinds,
+            content_changed=bool(kinds & {"content", "config"}),
+            what=f"rebuilt after changes to {names}",
+        )
+
+    def _rebuild(self, full: bool, content_changed: bool, what: str) -> bool:
+        start = time.perf_counter()
+        previous = None if full else self.last_good
+        try:
+            self.last_good, result = rebuild(
+                self.config, previous, self.env, self.swap_guard, content_changed=content_changed
+            )
+        except BriefingError as error:
+            self._failed(error)
+            return False
+        self.rebuilds += 1
+        changed = result.write.changed
+        if any(not path.endswith(".css") for path in changed):
+            self.state.page_built()
+        else:
+            self.state.cleared()
+            if changed:
+                self.state.css_changed()
+        elapsed = (time.perf_counter() - start) * 1000
+        self.log(
+            f"{what} in {elapsed:.0f} ms: {result.rendered} of {result.pages} pages rendered, "
+            f"{result.write.written} files written, {result.write.removed} removed"
+        )
+        return True
+
+    def _failed(self, error: BriefingError) -> None:
+        report = error.report()
+        print(report, file=sys.stderr, flush=True)
+        self.state.failed(report)
+
+
+def run_serve(config_path: Path, overrides: Overrides, host: str, port: int, open_browser: bool) -> int:
+    """Build, serve with live reload until Ctrl-C; returns the exit code."""
+    state = PreviewState()
+    address = f"http://{host if ':' not in host else f'[{host}]'}:{port}/"
+    # Served pages are local: absolute URLs (canonical links, the 404 page) point here.
+    local = Overrides(overrides.content, overrides.out, address)
+    preview = LivePreview(config_path, local, state)
+    try:
+        server = PreviewServer((host, port), preview.config.output_dir, state)
+    except OSError as error:
+        if error.errno in (errno.EADDRINUSE, errno.EACCES):
+            reason = "is already in use" if error.errno == errno.EADDRINUSE else "needs more privileges"
+            raise BriefingError(
+                [
+                    Problem(
+                        Location(f"{host}:{port}"),
+                        f"port {port} {reason}",
+                        f"stop the other server, or choose another port, e.g. --port {port + 1}",
+                    )
+                ],
+                summary="the preview server could not start",
+            ) from None
+        raise
+    preview.swap_guard = server.swap_lock
+    preview.build_all()
+    watcher = ProjectWatcher(preview.config, preview.apply)
+    watcher.start()
+    print(
+        f"serving {preview.config.output_dir.name}/ at {address} with live reload; Ctrl-C to stop", flush=True
+    )
+    if open_browser:
+        webbrowser.open(address)
+    _interrupt_on_sigterm()
+    try:
+        server.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        state.stop()
+        watcher.stop()
+        server.server_close()
+    print("stopped", flush=True)
+    return 0
+
+
+def run_watch(config_path: Path, overrides: Overrides) -> int:
+    """Build, then rebuild on every change until Ctrl-C, without a server."""
+    preview = LivePreview(config_path, overrides)
+    preview.build_all()
+    watcher = ProjectWatcher(preview.config, preview.apply)
+    watcher.start()
+    print(
+        f"watching for changes, building into {preview.config.output_dir.name}/; Ctrl-C to stop", flush=True
+    )
+    _interrupt_on_sigterm()
+    stop = threading.Event()
+    try:
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        watcher.stop()
+    print("stopped", flush=True)
+    return 0
+
+
+def _interrupt_on_sigterm() -> None:
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)

@@ -1,0 +1,161 @@
+"""Write: output files → a staging directory → swapped into the output directory.
+
+The last good site is replaced only once the new one is complete on disk, so a failed or
+interrupted build never leaves a half-written site. Files whose bytes did not change are
+hard-linked from the previous build rather than rewritten (their mtime stays put). The
+writer only ever touches the output directory and its own staging siblings, and refuses
+an output directory that is not clearly its own.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Collection, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator.errors import BriefingError, Location, Problem
+from generator.render import OutputFile
+
+#: Written into every output directory; marks it as ours and lists what we wrote.
+MANIFEST = ".briefing-manifest.json"
+
+
+@dataclass(frozen=True)
+class WriteReport:
+    """What a write did, for the build summary."""
+
+    written: int
+    unchanged: int
+    removed: int
+    #: Paths written with new bytes or removed, sorted.
+    changed: tuple[str, ...] = ()
+
+
+def check_output_dir(out_dir: Path, project_root: Path, sources: Sequence[Path]) -> list[Problem]:
+    """Refuse an output directory that would overwrite the project or someone's files.
+
+    `sources` are the folders the build reads (content, templates): the output may be
+    neither one of them, nor inside them, nor around them.
+    """
+    out = out_dir.resolve()
+    shown = Location(str(out_dir))
+    hint = "choose a separate output directory, e.g. --out site"
+    for path in (project_root, *sources):
+        guarded = path.resolve()
+        if out == guarded or out in guarded.parents:
+            return [
+                Problem(shown, f"refusing to write the site over {path}, which holds project files", hint)
+            ]
+    for path in sources:
+        if path.resolve() in out.parents:
+            return [Problem(shown, f"refusing to write the site inside {path}", hint)]
+    if out.exists() and not out.is_dir():
+        return [
+            Problem(shown, "output path exists and is not a directory", "remove it or choose another --out")
+        ]
+    if out.is_dir() and any(out.iterdir()) and not (out / MANIFEST).is_file():
+        return [
+            Problem(
+                shown,
+                "output directory is not empty and was not created by briefing",
+                "choose an empty or new directory, or delete this one if you no longer need it",
+            )
+        ]
+    return []
+
+
+def write_site(
+    files: Sequence[OutputFile],
+    out_dir: Path,
+    project_root: Path,
+    sources: Sequence[Path],
+    keep: Collection[str] = (),
+    swap_guard: AbstractContextManager[object] | None = None,
+) -> WriteReport:
+    """Write `files`, plus the files in `keep` carried over from the current output, as the
+    complete new content of `out_dir`. `swap_guard` is held while the directories are
+    swapped (a server holds it while it opens a file, and so never sees a half-swap)."""
+    problems = check_output_dir(out_dir, project_root, sources)
+    paths = [f.path for f in files] + list(keep)
+    if len(set(paths)) != len(paths):
+        duplicates = sorted({p for p in paths if paths.count(p) > 1})
+        problems += [
+            Problem(Location(p), "two pages render to the same URL", "give them different ids")
+            for p in duplicates
+        ]
+    if problems:
+        raise BriefingError(problems)
+    out = out_dir.absolute()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    previous = _read_manifest(out)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-", dir=out.parent))
+    staging.chmod(0o755)  # mkdtemp makes it private; the published site must be readable
+    unchanged = 0
+    written: list[str] = []
+    try:
+        for path in keep:
+            target = staging / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.link(out / path, target)
+            unchanged += 1
+        for file in files:
+            target = staging / file.path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            old = out / file.path
+            if file.path in previous and _same_bytes(old, file.data):
+                os.link(old, target)
+                unchanged += 1
+            else:
+                target.write_bytes(file.data)
+                written.append(file.path)
+        (staging / MANIFEST).write_text(json.dumps(sorted(paths), indent=0) + "\n", encoding="utf-8")
+        with swap_guard or contextlib.nullcontext():
+            _swap(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    removed = previous - set(paths)
+    return WriteReport(len(written), unchanged, len(removed), tuple(sorted({*written, *removed})))
+
+
+def _read_manifest(out: Path) -> set[str]:
+    try:
+        listed = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return set()
+    return {p for p in listed if isinstance(p, str)} if isinstance(listed, list) else set()
+
+
+def _same_bytes(path: Path, data: bytes) -> bool:
+    try:
+        return (
+            path.is_file()
+            and not path.is_symlink()
+            and path.stat().st_size == len(data)
+            and path.read_bytes() == data
+        )
+    except OSError:
+        return False
+
+
+def _swap(staging: Path, out: Path) -> None:
+    """Put `staging` in place of `out` with two renames; the old tree is then deleted."""
+    if not out.exists():
+        staging.rename(out)
+        return
+    retired = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+    retired.rmdir()
+    out.rename(retired)
+    try:
+        staging.rename(out)
+    except OSError:
+        retired.rename(out)
+        raise
+    with contextlib.suppress(OSError):
+        shutil.rmtree(retired)

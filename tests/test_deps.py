@@ -1,0 +1,196 @@
+"""The dependency map, and incremental rebuilds that match full builds byte for byte."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from generator.build import BuildState, rebuild
+from generator.config import Config, load_config
+from generator.deps import EVERYTHING, NAMES, changed_inputs, page_inputs, stale_pages
+from generator.render import make_environment
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    root = tmp_path / "project"
+    root.mkdir()
+    for folder in ("content", "templates"):
+        shutil.copytree(ROOT / folder, root / folder)
+    shutil.copy(ROOT / "config.yaml", root / "config.yaml")
+    return root
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in files}
+
+
+def full_build(config: Config, out: Path) -> dict[str, bytes]:
+    rebuild(dataclasses.replace(config, output_dir=out))
+    return tree(out)
+
+
+def test_page_inputs_follow_the_links_both_ways(project: Path) -> None:
+    state, _ = rebuild(load_config(project / "config.yaml"))
+    inputs = page_inputs(state.site)
+    hanoi = inputs["summits/hanoi-2019/index.html"]
+    assert ("summit", "hanoi-2019") in hanoi
+    assert ("proposal", "un-sanctions-relief") in hanoi  # on its table
+    assert ("stakeholder", "john-bolton") in hanoi  # a participant
+    assert ("source", "wit-dmz-meeting") in hanoi  # cited
+    assert ("summit", "singapore-2018") in hanoi  # previous/next follow the chronology
+    relief = inputs["proposals/un-sanctions-relief/index.html"]
+    assert ("summit", "hanoi-2019") in relief  # backlink: the summit lists it
+    bolton = inputs["stakeholders/john-bolton/index.html"]
+    assert ("summit", "hanoi-2019") in bolton and NAMES in bolton
+    source = inputs["sources/wit-dmz-meeting/index.html"]
+    assert ("summit", "hanoi-2019") in source and NAMES in source  # cited by, mentions
+    assert ("proposal", "financial-aid") not in inputs["summits/singapore-2018/index.html"]
+    assert EVERYTHING in inputs["index.html"]
+    assert inputs["404.html"] == frozenset()
+
+
+def test_stale_pages_use_old_and_new_inputs() -> None:
+    old = {"a.html": frozenset({("summit", "x")}), "b.html": frozenset({("summit", "y")})}
+    new = {"a.html": frozenset(), "b.html": frozenset({("summit", "y")}), "c.html": frozenset()}
+    # a.html no longer lists x: x changing (say, removed) must still re-render it
+    assert stale_pages(old, new, {("summit", "x")}) == {"a.html", "c.html"}
+    assert stale_pages(old, new, set()) == {"c.html"}
+    everything = {"home.html": frozenset({EVERYTHING, ("template", "home.html")})}
+    assert stale_pages(everything, everything, {("summit", "z")}) == {"home.html"}
+    assert stale_pages(everything, everything, {("template", "other.html")}) == set()
+
+
+def test_changed_inputs_names_the_edited_record(project: Path) -> None:
+    config = load_config(project / "config.yaml")
+    before, _ = rebuild(config)
+    path = project / "content/proposals/financial-aid.yaml"
+    path.write_text(path.read_text().replace("title: ", "title: Extra ", 1))
+    after, _ = rebuild(config, before)
+    assert changed_inputs(before.site, after.site) == {("proposal", "financial-aid")}
+
+
+def edit(project: Path, relative: str, old: str, new: str) -> Callable[[], None]:
+    def apply() -> None:
+        path = project / relative
+        text = path.read_text()
+        assert old in text, f"{old!r} not in {relative}"
+        path.write_text(text.replace(old, new, 1))
+
+    return apply
+
+
+def test_incremental_rebuilds_equal_full_builds(project: Path, tmp_path: Path) -> None:
+    config = load_config(project / "config.yaml")
+    env = make_environment(config.templates_dir)
+    state: BuildState
+    state, _ = rebuild(config, None, env)
+    new_proposal = project / "content/proposals/test-proposal.yaml"
+
+    def add_proposal() -> None:
+        new_proposal.write_text("id: test-proposal\ntitle: A test proposal\ncategory: diplomatic\n")
+        edit(
+            project,
+            "content/summits/hanoi-2019.yaml",
+            "proposals:\n",
+            ("proposals:\n  - proposal: test-proposal\n    text: Raised in passing.\n"),
+        )()
+
+    def remove_proposal() -> None:
+        edit(
+            project,
+            "content/summits/hanoi-2019.yaml",
+            "  - proposal: test-proposal\n    text: Raised in passing.\n",
+            "",
+        )()
+        new_proposal.unlink()
+
+    steps: list[tuple[str, Callable[[], None], bool]] = [
+        (
+            "summary text",
+            edit(project, "content/summits/hanoi-2019.yaml", "duration: two days", "duration: two long days"),
+            True,
+        ),
+        (
+            "proposal title",
+            edit(project, "content/proposals/financial-aid.yaml", "title: ", "title: Renamed "),
+            True,
+        ),
+        (
+            "stakeholder alias",
+            edit(
+                project,
+                "content/stakeholders/john-bolton.yaml",
+                "aliases:\n",
+                "aliases:\n  - national security adviser\n",
+            ),
+            True,
+        ),
+        (
+            "source text",
+            edit(project, "content/sources/wit-dmz-meeting.txt", "Skepticism is", "Skepticism  is"),
+            True,
+        ),
+        ("add a proposal", add_proposal, True),
+        ("remove it again", remove_proposal, True),
+        (
+            "template",
+            edit(
+                project,
+                "templates/summit.html",
+                '<h2 id="lessons">Lessons</h2>',
+                '<h2 id="lessons">Lessons learned</h2>',
+            ),
+            False,
+        ),
+        (
+            "stylesheet",
+            edit(project, "templates/static/style.css", "--accent: #8a3b12;", "--accent: #8a3b13;"),
+            False,
+        ),
+    ]
+    for number, (name, step, content_changed) in enumerate(steps):
+        step()
+        state, result = rebuild(config, state, env, content_changed=content_changed)
+        expected = full_build(config, tmp_path / f"full-{number}")
+        assert tree(config.output_dir) == expected, f"incremental build differs after: {name}"
+        assert result.rendered < result.pages or name == "stakeholder alias", name
+
+
+def test_unchanged_outputs_are_not_rewritten(project: Path) -> None:
+    config = load_config(project / "config.yaml")
+    state, _ = rebuild(config)
+    home = config.output_dir / "index.html"
+    untouched = config.output_dir / "summits/singapore-2018/index.html"
+    before = untouched.stat()
+    edit(project, "content/proposals/financial-aid.yaml", "title: ", "title: Renamed ")()
+    _, result = rebuild(config, state)
+    assert "proposals/financial-aid/index.html" in result.write.changed
+    assert untouched.stat().st_ino == before.st_ino
+    assert untouched.stat().st_mtime_ns == before.st_mtime_ns
+    assert "Renamed" in home.read_text()
+
+
+def test_deleted_content_removes_its_page_and_links(project: Path) -> None:
+    config = load_config(project / "config.yaml")
+    added = project / "content/stakeholders/stimson-center.yaml"
+    added.write_text(
+        "id: stimson-center\nname: Henry L. Stimson Center\nkind: organisation\naliases: [Stimson Center]\n"
+    )
+    state, _ = rebuild(config)
+    page = config.output_dir / "stakeholders/stimson-center/index.html"
+    source = config.output_dir / "sources/wit-dmz-meeting/index.html"
+    assert page.exists()
+    assert "stakeholders/stimson-center/" in source.read_text()  # the mention is linked
+    added.unlink()
+    state, result = rebuild(config, state)
+    assert not page.exists()
+    assert "stakeholders/stimson-center/index.html" in result.write.changed
+    assert not any("stimson-center" in p.read_text() for p in config.output_dir.rglob("*.html"))
