@@ -8,17 +8,20 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: build test lint clean
+.PHONY: serve build test lint bench clean
+
+serve: $(STAMP)
+	$(BIN)/briefing serve
 
 build: $(STAMP)
 	$(BIN)/briefing build
 
 test: $(STAMP) $(NODE_STAMP)
-	$(BIN)/ruff check generator tests
+	$(BIN)/ruff check generator tests bench
 	$(BIN)/pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check generator tests
+	$(BIN)/ruff check generator tests bench
 	$(BIN)/ruff format --check generator tests
 
 $(STAMP): pyproject.toml
@@ -30,6 +33,9 @@ $(STAMP): pyproject.toml
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --ignore-scripts
 	touch $(NODE_STAMP)
+
+bench: $(STAMP)
+	$(BIN)/python bench/reload_latency.py
 
 clean:
 	rm -rf site .pytest_cache .ruff_cache

@@ -10,21 +10,23 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import jinja2
 from jinja2 import meta
 
 from generator.config import Config
-from generator.deps import Input, changed_inputs, page_inputs, stale_pages
+from generator.deps import Input, changed_inputs, page_inputs, record_inputs, stale_pages
 from generator.errors import BriefingError, Location, Problem, relative_name
 from generator.link import LinkedSite, claims_of, link
 from generator.load import LoadedContent, load_content
 from generator.render import OutputFile, PageJob, make_environment, page_jobs, static_files
 from generator.validate import ValidatedContent, validate
-from generator.write import WriteReport, check_output_dir, write_site
+from generator.write import MANIFEST, WriteReport, check_output_dir, update_site, write_site
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,8 @@ class BuildState:
     #: The content as loaded and validated, whose results the next build reuses.
     loaded: LoadedContent
     validated: ValidatedContent
+    #: The value of every record input (see `generator.deps.record_inputs`).
+    records: Mapping[Input, Any]
     #: Inputs of each output page, templates included.
     inputs: Mapping[str, frozenset[Input]]
     #: Digest of each template's source, by template name.
@@ -71,7 +75,7 @@ def load_site(
     patterns = config.site.trailer_patterns
     loaded, found = load_content(config.content_dir, config.root, patterns, previous and previous.loaded)
     validated, more = validate(loaded, previous and previous.validated)
-    site, linked = link(validated, config.site)
+    site, linked = link(validated, config.site, previous.site if previous is not None else None)
     problems += found + more + linked
     if problems:
         raise BriefingError(problems)
@@ -89,13 +93,17 @@ def rebuild(
     env: jinja2.Environment | None = None,
     swap_guard: AbstractContextManager[object] | None = None,
     content_changed: bool = True,
+    discard: Callable[[Path], None] | None = None,
 ) -> tuple[BuildState, BuildResult]:
     """Build the site into `config.output_dir`, incrementally when `previous` is given.
 
     With `content_changed` off (only templates or static files changed), the content is
-    not read again and the previous linked site is reused.
+    not read again and the previous linked site is reused. `swap_guard` and `discard`
+    are handed to `write_site`.
     """
     clock = _Clock()
+    if previous is not None and not (config.output_dir / MANIFEST).is_file():
+        previous = None  # the output was deleted or replaced since: build it whole
     if previous is not None and not content_changed:
         site, loaded, validated = previous.site, previous.loaded, previous.validated
     else:
@@ -109,6 +117,7 @@ def rebuild(
     except jinja2.TemplateError as error:
         raise template_problem(error, config) from None
     jobs = page_jobs(site)
+    records = record_inputs(site)
     inputs = {
         path: deps | {("template", name) for name in closure.get(jobs[path].template, ())}
         for path, deps in page_inputs(site).items()
@@ -116,29 +125,26 @@ def rebuild(
     if previous is None:
         wanted = set(jobs)
     else:
-        changed = changed_inputs(previous.site, site) | {
+        changed = changed_inputs(previous.records, records) | {
             ("template", name)
             for name in templates.keys() | previous.templates.keys()
             if templates.get(name) != previous.templates.get(name)
         }
         wanted = stale_pages(previous.inputs, inputs, changed)
-        wanted |= {path for path in jobs if not (config.output_dir / path).is_file()}
     pages = render_pages(env, [jobs[path] for path in sorted(wanted)], config)
     assets = static_files(config.templates_dir)
     clock.lap("render")
-    keep = set(jobs) - wanted
-    report = write_site(
-        pages + assets,
-        config.output_dir,
-        config.root,
-        (config.content_dir, config.templates_dir),
-        keep=keep,
-        swap_guard=swap_guard,
-    )
+    sources = (config.content_dir, config.templates_dir)
+    if previous is None:
+        report = write_site(
+            pages + assets, config.output_dir, config.root, sources, swap_guard=swap_guard, discard=discard
+        )
+    else:
+        remove = previous.outputs - set(jobs) - {a.path for a in assets}
+        report = update_site(pages + assets, remove, config.output_dir, config.root, sources, swap_guard)
     clock.lap("write")
-    state = BuildState(
-        site, loaded, validated, inputs, templates, closure, frozenset(jobs) | {a.path for a in assets}
-    )
+    outputs = frozenset(jobs) | {a.path for a in assets}
+    state = BuildState(site, loaded, validated, records, inputs, templates, closure, outputs)
     result = BuildResult(
         pages=sum(1 for path in jobs if path.endswith(".html")),
         rendered=sum(1 for page in pages if page.path.endswith(".html")),

@@ -16,10 +16,11 @@ from typing import Any
 from generator.link import EntityRef, LinkedSite
 
 #: ("summit", id) and the like for records; ("kind", K) for the membership of a kind;
-#: ("names",) for the names and aliases mentions are matched against; ("template", name).
+#: ("names",) for the names and aliases mentions are matched against; ("citations",) for
+#: the number of citations of each source; ("template", name).
 Input = tuple[str, ...]
-EVERYTHING: Input = ("*",)
 NAMES: Input = ("names",)
+CITATION_COUNTS: Input = ("citations",)
 
 
 def record_inputs(site: LinkedSite) -> dict[Input, Any]:
@@ -36,12 +37,12 @@ def record_inputs(site: LinkedSite) -> dict[Input, Any]:
     for kind in ("summit", "proposal", "stakeholder", "source"):
         values[("kind", kind)] = tuple(sorted(key[1] for key in values if key[0] == kind))
     values[NAMES] = tuple(sorted(site.mentions.targets.items()))
+    values[CITATION_COUNTS] = tuple(sorted(site.citations_of_source.items()))
     return values
 
 
-def changed_inputs(old: LinkedSite, new: LinkedSite) -> frozenset[Input]:
-    """Inputs added, removed or different between two linked sites."""
-    before, after = record_inputs(old), record_inputs(new)
+def changed_inputs(before: Mapping[Input, Any], after: Mapping[Input, Any]) -> frozenset[Input]:
+    """Inputs added, removed or different between two `record_inputs` results."""
     return frozenset(key for key in before.keys() | after.keys() if before.get(key) != after.get(key))
 
 
@@ -58,8 +59,11 @@ def page_inputs(site: LinkedSite) -> dict[str, frozenset[Input]]:
         return {ref("source", s) for s in site.sources_cited_by.get(entity, ())}
 
     pages: dict[str, set[Input]] = {
-        "index.html": {EVERYTHING},
-        "sources/index.html": {EVERYTHING},  # citation counts come from every claim
+        "index.html": all_of("summit")
+        | all_of("proposal")
+        | all_of("source")
+        | {("kind", "stakeholder"), CITATION_COUNTS},
+        "sources/index.html": all_of("source") | {CITATION_COUNTS},
         "summits/index.html": all_of("summit"),
         "proposals/index.html": all_of("proposal"),
         "stakeholders/index.html": all_of("stakeholder"),
@@ -108,8 +112,7 @@ def stale_pages(
         if path not in old:
             stale.add(path)
             continue
-        every = inputs | old[path]
-        if every & changed or (EVERYTHING in every and any(c[0] != "template" for c in changed)):
+        if (inputs | old[path]) & changed:
             stale.add(path)
     return stale
 

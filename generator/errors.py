@@ -57,6 +57,10 @@ class BriefingError(Exception):
 def relative_name(path: Path, root: Path) -> str:
     """The path as the author knows it: relative to the project root when inside it."""
     try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        pass
+    try:  # resolving is slow: only when the plain path is not inside
         return path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
         return path.as_posix()

@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from rapidfuzz import fuzz, process
@@ -19,7 +19,7 @@ from rapidfuzz import fuzz, process
 from generator.config import SiteConfig
 from generator.errors import Location, Problem
 from generator.model import Citation, Position, Proposal, ProposalOnTable, Stakeholder, Summit
-from generator.sourcetext import normalize, normalize_with_offsets, original_span
+from generator.sourcetext import normalize, original_words
 from generator.urls import page_path
 from generator.validate import Entry, Source, ValidatedContent
 from generator.yamlfile import Path, YamlDocument
@@ -89,34 +89,35 @@ class LinkedSite:
     mentions_of_entity: Mapping[EntityRef, tuple[tuple[str, int], ...]]
     #: (kind, id) → source ids that a claim on that entity's page cites.
     sources_cited_by: Mapping[EntityRef, tuple[str, ...]]
+    #: source id → number of citations of it.
+    citations_of_source: Mapping[str, int]
     mentions: MentionMatcher
+    #: Every entity by (kind, id).
+    by_ref: Mapping[EntityRef, Any] = field(default_factory=dict, repr=False)
+    #: Per source: the body scanned, the pattern used, and the mentions found, so that
+    #: a relink scans again only sources (or names) that changed.
+    mention_scans: Mapping[str, tuple[Any, Any, dict[EntityRef, int]]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def title_of(self, ref: EntityRef) -> str:
         """Display name of any entity."""
-        kind, ident = ref
-        if kind == "summit":
-            return self.summit(ident).name
-        if kind == "proposal":
-            return self.proposal(ident).title
-        if kind == "stakeholder":
-            return self.stakeholder(ident).name
-        return self.source(ident).meta.title
+        entity = self.by_ref[ref]
+        if ref[0] == "source":
+            return str(entity.meta.title)
+        return str(entity.title if ref[0] == "proposal" else entity.name)
 
     def summit(self, ident: str) -> Summit:
-        return _by_id(self.summits, ident)
+        return self.by_ref[("summit", ident)]  # type: ignore[no-any-return]
 
     def proposal(self, ident: str) -> Proposal:
-        return _by_id(self.proposals, ident)
+        return self.by_ref[("proposal", ident)]  # type: ignore[no-any-return]
 
     def stakeholder(self, ident: str) -> Stakeholder:
-        return _by_id(self.stakeholders, ident)
+        return self.by_ref[("stakeholder", ident)]  # type: ignore[no-any-return]
 
     def source(self, ident: str) -> Source:
-        return next(s for s in self.sources if s.meta.id == ident)
-
-
-def _by_id(items: tuple[Any, ...], ident: str) -> Any:
-    return next(item for item in items if item.id == ident)
+        return self.by_ref[("source", ident)]  # type: ignore[no-any-return]
 
 
 def chronological_key(summit: Summit) -> tuple[dt.date, str]:
@@ -161,8 +162,14 @@ def claims_of(model: Any) -> Iterator[tuple[Path, Any]]:
                     yield (name, index), item
 
 
-def link(content: ValidatedContent, config: SiteConfig) -> tuple[LinkedSite, list[Problem]]:
-    """Resolve, verify and cross-reference the content."""
+def link(
+    content: ValidatedContent, config: SiteConfig, previous: LinkedSite | None = None
+) -> tuple[LinkedSite, list[Problem]]:
+    """Resolve, verify and cross-reference the content.
+
+    Quote lookups and mention scans of sources whose text is unchanged since `previous`
+    are reused.
+    """
     problems: list[Problem] = []
     ids = {
         "summit": [e.model.id for e in content.summits],
@@ -172,6 +179,7 @@ def link(content: ValidatedContent, config: SiteConfig) -> tuple[LinkedSite, lis
     }
     sources = {s.meta.id: s for s in content.sources}
     quote_index = {ident: _QuoteIndex(source) for ident, source in sources.items()}
+    known_targets = _reusable_targets(previous, sources)
 
     listed: set[tuple[str, Path, str]] = set()
 
@@ -229,14 +237,14 @@ def link(content: ValidatedContent, config: SiteConfig) -> tuple[LinkedSite, lis
                 if not check_ref("source", citation.source, entry.document, (*cite_path, "source")):
                     continue
                 key = (citation.source, citation.quote)
-                target = targets.get(key)
+                target = targets.get(key) or known_targets.get(key)
                 if target is None:
                     target = quote_index[citation.source].locate(citation)
                     if target is None:
                         where = entry.document.where((*cite_path, "quote"))
                         problems.append(quote_index[citation.source].not_found(citation, where))
                         continue
-                    targets[key] = target
+                targets[key] = target
                 sources_cited_by[(kind, entry.model.id)].add(citation.source)
                 citing = CitingClaim(
                     page, claim_fragment(path), title, SECTION_LABELS[str(path[0])], claim.text
@@ -246,15 +254,24 @@ def link(content: ValidatedContent, config: SiteConfig) -> tuple[LinkedSite, lis
                     block_claims.append(citing)
 
     matcher, alias_problems = _mention_matcher(content)
+    if previous is not None and previous.mentions.targets == matcher.targets:
+        matcher = previous.mentions  # same names: keep the pattern, and with it the scans
     problems += alias_problems
+    scans = {
+        source.meta.id: _scan_mentions(source, matcher, previous.mention_scans if previous else {})
+        for source in content.sources
+    }
     mentions_of_entity: dict[EntityRef, dict[str, int]] = defaultdict(dict)
-    for source in content.sources:
-        for block in source.body.blocks:
-            if block.kind in ("title", "heading"):
-                continue
-            for _, _, ref in matcher.find(block.text):
-                counts = mentions_of_entity[ref]
-                counts[source.meta.id] = counts.get(source.meta.id, 0) + 1
+    for source_id, (_, _, found) in scans.items():
+        for ref, count in found.items():
+            mentions_of_entity[ref][source_id] = count
+    citations_of_source: dict[str, int] = defaultdict(int)
+    for (source_id, _), block_claims in claims_by_block.items():
+        citations_of_source[source_id] += len(block_claims)
+    by_ref: dict[EntityRef, Any] = {("source", s.meta.id): s for s in content.sources}
+    for kind, group in (("summit", content.summits), ("proposal", content.proposals)):
+        by_ref.update(((kind, e.model.id), e.model) for e in group)
+    by_ref.update((("stakeholder", e.model.id), e.model) for e in content.stakeholders)
 
     site = LinkedSite(
         config=config,
@@ -273,9 +290,41 @@ def link(content: ValidatedContent, config: SiteConfig) -> tuple[LinkedSite, lis
             for ref, counts in mentions_of_entity.items()
         },
         sources_cited_by={key: tuple(sorted(value)) for key, value in sources_cited_by.items()},
+        citations_of_source=dict(citations_of_source),
         mentions=matcher,
+        by_ref=by_ref,
+        mention_scans=scans,
     )
     return site, problems
+
+
+def _reusable_targets(
+    previous: LinkedSite | None, sources: Mapping[str, Source]
+) -> dict[QuoteKey, CitationTarget]:
+    """Verified quotes of the previous link whose source text is the very same."""
+    if previous is None:
+        return {}
+    same = {
+        ident
+        for ident, source in sources.items()
+        if (old := previous.by_ref.get(("source", ident))) is not None and old.body is source.body
+    }
+    return {key: target for key, target in previous.targets.items() if key[0] in same}
+
+
+def _scan_mentions(
+    source: Source, matcher: MentionMatcher, before: Mapping[str, tuple[Any, Any, dict[EntityRef, int]]]
+) -> tuple[Any, Any, dict[EntityRef, int]]:
+    """Mentions per entity in one source, reused when neither text nor names changed."""
+    hit = before.get(source.meta.id)
+    if hit is not None and hit[0] is source.body and hit[1] is matcher:
+        return hit
+    counts: dict[EntityRef, int] = defaultdict(int)
+    for block in source.body.blocks:
+        if block.kind not in ("title", "heading"):
+            for _, _, ref in matcher.find(block.text):
+                counts[ref] += 1
+    return (source.body, matcher, dict(counts))
 
 
 def _unknown_id(kind: str, ident: str, known: list[str], where: Location) -> Problem:
@@ -306,10 +355,7 @@ class _QuoteIndex:
         wanted = normalize(citation.quote)
         for block in self.blocks:
             if wanted in block.normal:
-                normal, offsets = normalize_with_offsets(block.text)
-                at = normal.find(wanted)
-                original = original_span(block.text, normal, offsets, at, len(wanted))
-                return CitationTarget(self.source.meta.id, block.anchor, original)
+                return CitationTarget(self.source.meta.id, block.anchor, original_words(block.text, wanted))
         return None
 
     def not_found(self, citation: Citation, where: Location) -> Problem:

@@ -7,6 +7,7 @@ patterns. Problems are collected, never raised one by one.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
@@ -47,8 +48,8 @@ class SourceBody:
     blocks: tuple[Block, ...]
 
 
-#: What a file parsed to, by file name, with the bytes it was parsed from.
-ParseCache = Mapping[str, tuple[bytes, Any]]
+#: What a file parsed to, by file name, with the file's (mtime, size, inode) and bytes.
+ParseCache = Mapping[str, tuple[tuple[int, int, int], bytes, Any]]
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,11 @@ class LoadedContent:
 
 def is_ignored(path: Path) -> bool:
     """Hidden files and editor leftovers (swap, backup, lock files) are not content."""
-    name = path.name
+    return is_ignored_name(path.name)
+
+
+def is_ignored_name(name: str) -> bool:
+    """`is_ignored` for a bare file name."""
     return (
         name.startswith((".", "#", "~"))
         or name.endswith(("~", ".swp", ".swx", ".swo", ".tmp", ".bak"))
@@ -80,11 +85,11 @@ def load_content(
 ) -> tuple[LoadedContent, list[Problem]]:
     """Read every content file below `content_dir`, in a stable order.
 
-    Files whose bytes are the same as in `previous` (a load with the same trailer
-    patterns) are not parsed again.
+    Files unchanged since `previous` (a load with the same trailer patterns) are not
+    read or parsed again.
     """
     before: ParseCache = previous.parsed if previous is not None else {}
-    parsed: dict[str, tuple[bytes, Any]] = {}
+    parsed: dict[str, tuple[tuple[int, int, int], bytes, Any]] = {}
     problems: list[Problem] = []
     records: list[RawRecord] = []
     bodies: dict[str, SourceBody] = {}
@@ -92,54 +97,73 @@ def load_content(
         where = Location(relative_name(content_dir, root))
         hint = "create it, or pass --content DIR"
         return LoadedContent((), {}), [Problem(where, "content folder not found", hint)]
+    prefix = str(root) + os.sep
     for kind, folder in KIND_FOLDERS.items():
-        for path in sorted((content_dir / folder).rglob("*")):
-            if not path.is_file() or is_ignored(path):
-                continue
-            name = relative_name(path, root)
-            if path.suffix in YAML_SUFFIXES:
-                document, found = _parsed(path, name, partial(_parse_yaml, name=name), before, parsed)
+        files = _files_below(content_dir / folder)
+        present = set(files)
+        for file in files:
+            stem, suffix = os.path.splitext(file)
+            name = file[len(prefix) :].replace(os.sep, "/") if file.startswith(prefix) else file
+            if suffix in YAML_SUFFIXES:
+                document, found = _parsed(file, name, partial(_parse_yaml, name=name), before, parsed)
                 problems += found
                 if document is None:
                     continue
                 records.append(RawRecord(kind, document))
                 if kind == "source":
-                    body, found = _read_body(path, name, root, trailer_patterns, before, parsed)
+                    texts = [stem + s for s in BODY_SUFFIXES if stem + s in present]
+                    body, found = _read_body(name, texts, prefix, trailer_patterns, before, parsed)
                     problems += found
                     if body is not None:
                         bodies[name] = body
             elif (
                 kind == "source"
-                and path.suffix in BODY_SUFFIXES
-                and not any(path.with_suffix(s).is_file() for s in YAML_SUFFIXES)
+                and suffix in BODY_SUFFIXES
+                and not any(stem + s in present for s in YAML_SUFFIXES)
             ):
                 problems.append(
                     Problem(
                         Location(name),
                         "source text has no metadata file",
-                        f"create {path.with_suffix('.yaml').name} with id, title, author, publisher, "
+                        f"create {os.path.basename(stem)}.yaml with id, title, author, publisher, "
                         "date, url and kind",
                     )
                 )
     return LoadedContent(tuple(records), bodies, parsed), problems
 
 
+def _files_below(folder: Path) -> list[str]:
+    """Content files below `folder` (hidden folders and editor files skipped), sorted."""
+    files: list[str] = []
+    for directory, subfolders, names in os.walk(folder):
+        subfolders[:] = [d for d in subfolders if not d.startswith(".")]
+        files += [os.path.join(directory, n) for n in names if not is_ignored_name(n)]
+    return sorted(files)
+
+
 def _parsed(
-    path: Path,
+    path: str,
     name: str,
     parse: Callable[[str], tuple[Any, list[Problem]]],
     before: ParseCache,
-    after: dict[str, tuple[bytes, Any]],
+    after: dict[str, tuple[tuple[int, int, int], bytes, Any]],
 ) -> tuple[Any, list[Problem]]:
-    """`parse` of the file's text, reused from `before` when the bytes are unchanged."""
+    """`parse` of the file's text, reused from `before` when the file is unchanged: same
+    modification time, size and inode, or else the same bytes."""
+    hit = before.get(name)
     try:
-        data = path.read_bytes()
+        info = os.stat(path)
+        signature = (info.st_mtime_ns, info.st_size, info.st_ino)
+        if hit is not None and hit[0] == signature:
+            after[name] = hit
+            return hit[2]  # type: ignore[no-any-return]
+        with open(path, "rb") as handle:
+            data = handle.read()
     except OSError as error:
         return None, [Problem(Location(name), f"cannot read file: {error.strerror}", "check permissions")]
-    hit = before.get(name)
-    if hit is not None and hit[0] == data:
-        after[name] = hit
-        return hit[1]
+    if hit is not None and hit[1] == data:
+        after[name] = (signature, data, hit[2])
+        return hit[2]  # type: ignore[no-any-return]
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -149,7 +173,7 @@ def _parsed(
         )
     else:
         result = parse(text)
-    after[name] = (data, result)
+    after[name] = (signature, data, result)
     return result
 
 
@@ -161,24 +185,23 @@ def _parse_yaml(text: str, name: str) -> tuple[YamlDocument | None, list[Problem
 
 
 def _read_body(
-    meta_path: Path,
     meta_name: str,
-    root: Path,
+    texts: list[str],
+    prefix: str,
     trailer_patterns: tuple[str, ...],
     before: ParseCache,
-    after: dict[str, tuple[bytes, Any]],
+    after: dict[str, tuple[tuple[int, int, int], bytes, Any]],
 ) -> tuple[SourceBody | None, list[Problem]]:
-    candidates = [meta_path.with_suffix(s) for s in BODY_SUFFIXES if meta_path.with_suffix(s).is_file()]
-    if len(candidates) != 1:
-        stem = meta_path.stem
-        message = "source has no text file" if not candidates else "source has both a .txt and a .md text"
+    if len(texts) != 1:
+        stem = os.path.splitext(os.path.basename(meta_name))[0]
+        message = "source has no text file" if not texts else "source has both a .txt and a .md text"
         hint = f"keep exactly one of {stem}.txt (plain text as pasted) or {stem}.md (Markdown) beside it"
         return None, [Problem(Location(meta_name), message, hint)]
-    path = candidates[0]
-    name = relative_name(path, root)
+    path = texts[0]
+    name = path[len(prefix) :].replace(os.sep, "/") if path.startswith(prefix) else path
 
     def parse(text: str) -> tuple[SourceBody, list[Problem]]:
-        if path.suffix == ".md":
+        if path.endswith(".md"):
             return SourceBody(name, "md", tuple(parse_markdown(text, trailer_patterns))), []
         return SourceBody(name, "txt", tuple(parse_plain_text(text, trailer_patterns))), []
 

@@ -349,7 +349,7 @@ def render_home(site: LinkedSite, env: jinja2.Environment) -> OutputFile:
             "proposals": len(site.proposals),
             "stakeholders": len(site.stakeholders),
             "sources": len(site.sources),
-            "citations": sum(len(c) for c in site.claims_by_block.values()),
+            "citations": sum(site.citations_of_source.values()),
         },
     )
 
@@ -397,13 +397,12 @@ class SourceRow:
 
 def _source_row(site: LinkedSite, page: str, source: Source) -> SourceRow:
     meta = source.meta
-    citing = sum(len(v) for (sid, _), v in site.claims_by_block.items() if sid == meta.id)
     return SourceRow(
         link=_entity_link(site, page, ("source", meta.id)),
         kind=meta.kind,
         author=meta.author or "",
         date=meta.date.isoformat() if meta.date else "",
-        citations=citing,
+        citations=site.citations_of_source.get(meta.id, 0),
     )
 
 
@@ -578,14 +577,7 @@ def render_source_page(site: LinkedSite, env: jinja2.Environment, source: Source
                 )
             )
         blocks.append(BlockView(block.kind, block.anchor, render_block(block, mention), tuple(cited_by)))
-    mentioned = sorted(
-        (
-            ref
-            for ref, counts in site.mentions_of_entity.items()
-            if any(sid == source.meta.id for sid, _ in counts)
-        ),
-        key=lambda ref: (ref[0], site.title_of(ref)),
-    )
+    mentioned = sorted(site.mention_scans[source.meta.id][2], key=lambda ref: (ref[0], site.title_of(ref)))
     meta = _meta(site, page, source.meta.title)
     return _page(
         env,

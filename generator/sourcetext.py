@@ -91,12 +91,27 @@ def normalize_with_offsets(text: str) -> tuple[str, list[int]]:
     return "".join(out), offsets
 
 
-def original_span(text: str, normal: str, offsets: list[int], start: int, length: int) -> str:
-    """The words of `text` that `normal[start:start + length]` was made from."""
-    first = offsets[start]
-    after = start + length
+_EQUIVALENTS = {
+    " ": r"\s+",
+    "'": "[" + re.escape("'\u2018\u2019\u201a\u201b\u2032") + "]",
+    '"': "[" + re.escape('"\u201c\u201d\u201e\u201f\u2033') + "]",
+    "-": "[" + re.escape("-\u2010\u2011\u2012\u2013\u2014\u2015\u2212") + "]",
+}
+
+
+def original_words(text: str, wanted: str) -> str:
+    """The words of `text` that normalise to `wanted` (a substring of `normalize(text)`),
+    as the source writes them: its own quotes, dashes and spacing."""
+    pattern = "".join(_EQUIVALENTS.get(char, re.escape(char)) for char in wanted.replace("...", "\0"))
+    match = re.search(pattern.replace(re.escape("\0"), r"(?:\.\.\.|\u2026)"), text)
+    if match is not None:
+        return match.group(0)
+    # Rare: text that NFC composition changes; map offsets character by character.
+    normal, offsets = normalize_with_offsets(text)
+    start = normal.find(wanted)
+    after = start + len(wanted)
     end = offsets[after] if after < len(offsets) else len(text)
-    return text[first:end].rstrip()
+    return text[offsets[start] : end].rstrip()
 
 
 # -- plain text --------------------------------------------------------------------------

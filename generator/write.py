@@ -14,7 +14,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,14 +75,16 @@ def write_site(
     out_dir: Path,
     project_root: Path,
     sources: Sequence[Path],
-    keep: Collection[str] = (),
     swap_guard: AbstractContextManager[object] | None = None,
+    discard: Callable[[Path], None] | None = None,
 ) -> WriteReport:
-    """Write `files`, plus the files in `keep` carried over from the current output, as the
-    complete new content of `out_dir`. `swap_guard` is held while the directories are
-    swapped (a server holds it while it opens a file, and so never sees a half-swap)."""
+    """Write `files` as the complete new content of `out_dir`.
+
+    `swap_guard` is held while the directories are swapped (a server holds it while it
+    opens a file, and so never sees a half-swap). `discard` deletes the replaced tree.
+    """
     problems = check_output_dir(out_dir, project_root, sources)
-    paths = [f.path for f in files] + list(keep)
+    paths = [f.path for f in files]
     if len(set(paths)) != len(paths):
         duplicates = sorted({p for p in paths if paths.count(p) > 1})
         problems += [
@@ -93,17 +95,14 @@ def write_site(
         raise BriefingError(problems)
     out = out_dir.absolute()
     out.parent.mkdir(parents=True, exist_ok=True)
+    for leftover in out.parent.glob(f".{out.name}.old-*"):  # trees an earlier run did not finish deleting
+        shutil.rmtree(leftover, ignore_errors=True)
     previous = _read_manifest(out)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-", dir=out.parent))
     staging.chmod(0o755)  # mkdtemp makes it private; the published site must be readable
     unchanged = 0
     written: list[str] = []
     try:
-        for path in keep:
-            target = staging / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.link(out / path, target)
-            unchanged += 1
         for file in files:
             target = staging / file.path
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -116,12 +115,80 @@ def write_site(
                 written.append(file.path)
         (staging / MANIFEST).write_text(json.dumps(sorted(paths), indent=0) + "\n", encoding="utf-8")
         with swap_guard or contextlib.nullcontext():
-            _swap(staging, out)
+            retired = _swap(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    if retired is not None:
+        (discard or _delete_tree)(retired)
     removed = previous - set(paths)
     return WriteReport(len(written), unchanged, len(removed), tuple(sorted({*written, *removed})))
+
+
+def update_site(
+    files: Sequence[OutputFile],
+    remove: Collection[str],
+    out_dir: Path,
+    project_root: Path,
+    sources: Sequence[Path],
+    swap_guard: AbstractContextManager[object] | None = None,
+) -> WriteReport:
+    """Apply an incremental build to the output in place: `files` whose bytes changed are
+    replaced, `remove` deleted, everything else left alone.
+
+    Made for rebuilds while previewing, where a few files change among thousands: new
+    bytes go to temporary files first, then all renames happen at once under
+    `swap_guard`, so a server holding the guard sees the old site or the new one.
+    """
+    problems = check_output_dir(out_dir, project_root, sources)
+    if problems:
+        raise BriefingError(problems)
+    out = out_dir.absolute()
+    if not (out / MANIFEST).is_file():
+        raise BriefingError(
+            [Problem(Location(str(out_dir)), "no previous build to update", "run a full build")]
+        )
+    listed = _read_manifest(out)
+    changed = [f for f in files if not (f.path in listed and _same_bytes(out / f.path, f.data))]
+    temporary: list[tuple[Path, Path]] = []
+    try:
+        for file in changed:
+            target = out / file.path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            handle, name = tempfile.mkstemp(prefix=".briefing-", dir=target.parent)
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(file.data)
+            os.chmod(name, 0o644)
+            temporary.append((Path(name), target))
+        paths = sorted((listed | {f.path for f in files}) - set(remove))
+        manifest = out / (MANIFEST + ".new")
+        manifest.write_text(json.dumps(paths, indent=0) + "\n", encoding="utf-8")
+        with swap_guard or contextlib.nullcontext():
+            for source, target in temporary:
+                os.replace(source, target)
+            for path in remove:
+                with contextlib.suppress(FileNotFoundError):
+                    (out / path).unlink()
+                _prune_empty_parents(out / path, out)
+            os.replace(manifest, out / MANIFEST)
+    except BaseException:
+        for source, _ in temporary:
+            with contextlib.suppress(OSError):
+                source.unlink()
+        raise
+    gone = set(remove) & listed
+    touched = tuple(sorted({*(f.path for f in changed), *gone}))
+    return WriteReport(len(changed), len(paths) - len(changed), len(gone), touched)
+
+
+def _prune_empty_parents(path: Path, top: Path) -> None:
+    folder = path.parent
+    while folder != top and top in folder.parents:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+        folder = folder.parent
 
 
 def _read_manifest(out: Path) -> set[str]:
@@ -144,11 +211,11 @@ def _same_bytes(path: Path, data: bytes) -> bool:
         return False
 
 
-def _swap(staging: Path, out: Path) -> None:
-    """Put `staging` in place of `out` with two renames; the old tree is then deleted."""
+def _swap(staging: Path, out: Path) -> Path | None:
+    """Put `staging` in place of `out` with two renames; returns the replaced tree."""
     if not out.exists():
         staging.rename(out)
-        return
+        return None
     retired = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
     retired.rmdir()
     out.rename(retired)
@@ -157,5 +224,8 @@ def _swap(staging: Path, out: Path) -> None:
     except OSError:
         retired.rename(out)
         raise
-    with contextlib.suppress(OSError):
-        shutil.rmtree(retired)
+    return retired
+
+
+def _delete_tree(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)

@@ -11,7 +11,7 @@ import pytest
 
 from generator.build import BuildState, rebuild
 from generator.config import Config, load_config
-from generator.deps import EVERYTHING, NAMES, changed_inputs, page_inputs, stale_pages
+from generator.deps import CITATION_COUNTS, NAMES, changed_inputs, page_inputs, record_inputs, stale_pages
 from generator.render import make_environment
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,7 +53,9 @@ def test_page_inputs_follow_the_links_both_ways(project: Path) -> None:
     source = inputs["sources/wit-dmz-meeting/index.html"]
     assert ("summit", "hanoi-2019") in source and NAMES in source  # cited by, mentions
     assert ("proposal", "financial-aid") not in inputs["summits/singapore-2018/index.html"]
-    assert EVERYTHING in inputs["index.html"]
+    assert CITATION_COUNTS in inputs["index.html"] and CITATION_COUNTS in inputs["sources/index.html"]
+    assert ("proposal", "financial-aid") in inputs["index.html"]  # the open proposals
+    assert ("stakeholder", "john-bolton") not in inputs["index.html"]  # only their number
     assert inputs["404.html"] == frozenset()
 
 
@@ -63,9 +65,10 @@ def test_stale_pages_use_old_and_new_inputs() -> None:
     # a.html no longer lists x: x changing (say, removed) must still re-render it
     assert stale_pages(old, new, {("summit", "x")}) == {"a.html", "c.html"}
     assert stale_pages(old, new, set()) == {"c.html"}
-    everything = {"home.html": frozenset({EVERYTHING, ("template", "home.html")})}
-    assert stale_pages(everything, everything, {("summit", "z")}) == {"home.html"}
-    assert stale_pages(everything, everything, {("template", "other.html")}) == set()
+    home = {"home.html": frozenset({("summit", "z"), ("template", "home.html")})}
+    assert stale_pages(home, home, {("summit", "z")}) == {"home.html"}
+    assert stale_pages(home, home, {("template", "home.html")}) == {"home.html"}
+    assert stale_pages(home, home, {("template", "other.html")}) == set()
 
 
 def test_changed_inputs_names_the_edited_record(project: Path) -> None:
@@ -74,7 +77,9 @@ def test_changed_inputs_names_the_edited_record(project: Path) -> None:
     path = project / "content/proposals/financial-aid.yaml"
     path.write_text(path.read_text().replace("title: ", "title: Extra ", 1))
     after, _ = rebuild(config, before)
-    assert changed_inputs(before.site, after.site) == {("proposal", "financial-aid")}
+    assert changed_inputs(record_inputs(before.site), record_inputs(after.site)) == {
+        ("proposal", "financial-aid")
+    }
 
 
 def edit(project: Path, relative: str, old: str, new: str) -> Callable[[], None]:

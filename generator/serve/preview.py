@@ -10,6 +10,7 @@ page, until the next good build clears them.
 from __future__ import annotations
 
 import errno
+import shutil
 import signal
 import sys
 import threading
@@ -88,7 +89,12 @@ class LivePreview:
         previous = None if full else self.last_good
         try:
             self.last_good, result = rebuild(
-                self.config, previous, self.env, self.swap_guard, content_changed=content_changed
+                self.config,
+                previous,
+                self.env,
+                self.swap_guard,
+                content_changed=content_changed,
+                discard=_delete_in_background,
             )
         except BriefingError as error:
             self._failed(error)
@@ -179,6 +185,11 @@ def run_watch(config_path: Path, overrides: Overrides) -> int:
         watcher.stop()
     print("stopped", flush=True)
     return 0
+
+
+def _delete_in_background(tree: Path) -> None:
+    """The replaced output tree is deleted after the browser has been told to reload."""
+    threading.Thread(target=shutil.rmtree, args=(tree,), kwargs={"ignore_errors": True}, daemon=True).start()
 
 
 def _interrupt_on_sigterm() -> None:
