@@ -125,14 +125,10 @@ def chronological_key(summit: Summit) -> tuple[dt.date, str]:
     return (summit.start or dt.date.max, summit.name)
 
 
-def source_order_key(source: Source) -> tuple[int, str, str]:
+def source_order_key(source: Source) -> tuple[int, int, str]:
     """Newest first, undated last, then by title."""
     date = source.meta.date
-    return (
-        0 if date else 1,
-        f"{dt.date.max.toordinal() - date.toordinal():08d}" if date else "",
-        source.meta.title,
-    )
+    return (0, -date.toordinal(), source.meta.title) if date else (1, 0, source.meta.title)
 
 
 def claim_fragment(path: Path) -> str:

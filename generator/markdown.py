@@ -7,7 +7,7 @@ reported by validation.
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 from urllib.parse import urlsplit
 
 from markdown_it import MarkdownIt
@@ -45,8 +45,12 @@ def _permissive_parser() -> MarkdownIt:
     return _configured(validate=False)
 
 
+@lru_cache(maxsize=8192)
 def render_inline(text: str) -> Markup:
-    """Inline Markdown → HTML (escaped; unsafe links left as text)."""
+    """Inline Markdown → HTML (escaped; unsafe links left as text).
+
+    Memoised: a pure function of its text, and a rebuild renders the same claims again
+    on every page that shows them."""
     return Markup(block_parser().renderInline(text))
 
 

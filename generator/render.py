@@ -363,27 +363,40 @@ def render_summit_index(site: LinkedSite, env: jinja2.Environment) -> OutputFile
 
 def render_proposal_index(site: LinkedSite, env: jinja2.Environment) -> OutputFile:
     page = page_path("proposal")
+    groups = _grouped(
+        site, page, "proposal", site.proposals, CATEGORY_LABELS, lambda p: p.category, lambda p: p.status
+    )
     meta = _meta(site, page, "Proposals")
-    groups = []
-    for category, label in CATEGORY_LABELS.items():
-        members = [p for p in site.proposals if p.category == category]
-        if members:
-            rows = [_entity_link(site, page, ("proposal", p.id), p.status) for p in members]
-            groups.append((label, rows))
     return _page(env, "proposals.html", page + "index.html", meta, site=site.config, groups=groups)
 
 
 def render_stakeholder_index(site: LinkedSite, env: jinja2.Environment) -> OutputFile:
     page = page_path("stakeholder")
+    groups = _grouped(
+        site, page, "stakeholder", site.stakeholders, KIND_LABELS, lambda s: s.kind, lambda s: s.role or ""
+    )
     meta = _meta(site, page, "Stakeholders")
-    groups = []
-    for kind, label in KIND_LABELS.items():
-        members = [s for s in site.stakeholders if s.kind == kind]
-        if members:
-            groups.append(
-                (label, [_entity_link(site, page, ("stakeholder", s.id), s.role or "") for s in members])
-            )
     return _page(env, "stakeholders.html", page + "index.html", meta, site=site.config, groups=groups)
+
+
+def _grouped(
+    site: LinkedSite,
+    page: str,
+    kind: str,
+    items: Sequence[Any],
+    labels: dict[str, str],
+    group_of: Callable[[Any], str],
+    detail: Callable[[Any], str],
+) -> list[tuple[str, list[Link]]]:
+    """Links to `items` in groups, in the order of `labels`; empty groups left out."""
+    groups = []
+    for key, label in labels.items():
+        links = [
+            _entity_link(site, page, (kind, item.id), detail(item)) for item in items if group_of(item) == key
+        ]
+        if links:
+            groups.append((label, links))
+    return groups
 
 
 @dataclass(frozen=True)

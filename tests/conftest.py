@@ -8,6 +8,7 @@ know their ids and links, so tests can follow links the way a browser would.
 from __future__ import annotations
 
 import posixpath
+import shutil
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -47,6 +48,21 @@ def build_into(out: Path, base_url: str | None = None, content_dir: Path | None 
     """Build the project (its config.yaml and templates) into `out`."""
     config = load_config(CONFIG, content_dir=content_dir, output_dir=out, base_url=base_url)
     return Built(out, build(config))
+
+
+def copy_project(root: Path) -> Path:
+    """A copy of the project's inputs (content, templates, config.yaml) at `root`."""
+    root.mkdir(parents=True)
+    for folder in ("content", "templates"):
+        shutil.copytree(ROOT / folder, root / folder)
+    shutil.copy(CONFIG, root / "config.yaml")
+    return root
+
+
+@pytest.fixture
+def project_copy(tmp_path: Path) -> Path:
+    """A fresh copy of the project to edit; the real content/ is never touched."""
+    return copy_project(tmp_path / "project")
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,6 @@ The tests never call `page.reload()`: every change must reach the page by itself
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -18,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from conftest import copy_project
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -96,11 +96,7 @@ class Served:
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[Served]:
-    project = tmp_path / "project"
-    project.mkdir()
-    for folder in ("content", "templates"):
-        shutil.copytree(ROOT / folder, project / folder)
-    shutil.copy(ROOT / "config.yaml", project / "config.yaml")
+    project = copy_project(tmp_path / "project")
     port = free_port()
     stdout, stderr = tmp_path / "stdout.txt", tmp_path / "stderr.txt"
     with stdout.open("wb") as out, stderr.open("wb") as err:

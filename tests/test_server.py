@@ -11,7 +11,6 @@ from __future__ import annotations
 import html
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -374,13 +373,8 @@ def test_a_closed_stream_is_noticed_without_any_event(running: Running) -> None:
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
-    root = tmp_path / "project"
-    root.mkdir()
-    for folder in ("content", "templates"):
-        shutil.copytree(ROOT / folder, root / folder)
-    shutil.copy(ROOT / "config.yaml", root / "config.yaml")
-    return root
+def project(project_copy: Path) -> Path:
+    return project_copy
 
 
 @dataclass
