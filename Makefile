@@ -1,6 +1,7 @@
 # The two commands: `make serve` (build and preview) and `make test` (every test).
 # Both create what they need: a .venv with the project installed, and for the tests
-# the HTML checker from npm.
+# the HTML checker from npm. `make build BASE_URL=https://user.github.io/repo/` builds
+# for publishing (the Pages workflow does this).
 
 PYTHON ?= python3
 VENV := .venv
@@ -13,12 +14,15 @@ NODE_STAMP := node_modules/.installed
 serve: $(STAMP)
 	$(BIN)/briefing serve
 
+BASE_URL ?=
+
 build: $(STAMP)
-	$(BIN)/briefing build
+	$(BIN)/briefing build $(if $(BASE_URL),--base-url "$(BASE_URL)")
 
 test: $(STAMP) $(NODE_STAMP)
 	$(BIN)/ruff check generator tests bench
 	$(BIN)/pytest
+	$(BIN)/briefing check --out .cache/check-site --base-url https://example.org/briefing/
 
 lint: $(STAMP)
 	$(BIN)/ruff check generator tests bench

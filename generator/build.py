@@ -118,9 +118,11 @@ def rebuild(
         raise template_problem(error, config) from None
     jobs = page_jobs(site)
     records = record_inputs(site)
+    records_of_page = page_inputs(site)
     inputs = {
-        path: deps | {("template", name) for name in closure.get(jobs[path].template, ())}
-        for path, deps in page_inputs(site).items()
+        path: records_of_page.get(path, frozenset())
+        | {("template", t) for t in closure.get(job.template, ())}
+        for path, job in jobs.items()
     }
     if previous is None:
         wanted = set(jobs)

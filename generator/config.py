@@ -6,6 +6,7 @@ reads it from a global.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
@@ -26,15 +27,24 @@ DEFAULT_TRAILERS = (
 )
 
 
+BASE_URL_PATTERN = r"^https?://[^\s/?#]+(/[^\s?#]*)?$"
+#: Where `briefing serve` previews the site; the base URL until one is configured.
+LOCAL_BASE_URL = "http://127.0.0.1:8000/"
+
+
 class SiteConfig(Record):
     """Keys of `config.yaml`."""
 
     title: Text
     description: Text
-    base_url: Annotated[str, StringConstraints(pattern=r"^(https?://\S+)?$")] = Field(
-        default="",
+    base_url: Annotated[str, StringConstraints(pattern=BASE_URL_PATTERN)] = Field(
+        default=LOCAL_BASE_URL,
         description="Where the site is published, e.g. `https://user.github.io/repo/`; used only "
-        "for absolute URLs (canonical links, feed, sitemap). Internal links are relative.",
+        "for absolute URLs (canonical links, feed, sitemap, social cards). Internal links are relative.",
+    )
+    cname: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")] | None = Field(
+        default=None,
+        description="A custom domain for GitHub Pages, e.g. `briefing.example.org`; writes CNAME.",
     )
     author: Text | None = None
     language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(?:-[A-Za-z0-9]+)*$")] = "en"
@@ -88,7 +98,14 @@ def load_config(
     if site is None or problems:
         raise BriefingError(problems)
     if base_url is not None:
+        if not re.match(BASE_URL_PATTERN, base_url):
+            hint = "give the full address the site is published at, e.g. https://user.github.io/repo/"
+            raise BriefingError(
+                [Problem(Location("--base-url"), f"{base_url!r} is not an http(s) URL", hint)]
+            )
         site = site.model_copy(update={"base_url": base_url})
+    if not site.base_url.endswith("/"):  # a folder: relative URLs resolve inside it
+        site = site.model_copy(update={"base_url": site.base_url + "/"})
     return Config(
         site=site,
         root=root,

@@ -69,6 +69,10 @@ def page_inputs(site: LinkedSite) -> dict[str, frozenset[Input]]:
         "stakeholders/index.html": all_of("stakeholder"),
         "404.html": set(),
         ".nojekyll": set(),
+        "robots.txt": set(),
+        "CNAME": set(),
+        "sitemap.xml": {("kind", kind) for kind in ("summit", "proposal", "stakeholder", "source")},
+        "feed.xml": all_of("summit") | all_of("proposal") | all_of("stakeholder") | all_of("source"),
     }
     for summit in site.summits:
         inputs = all_of("summit")  # previous / next follow the chronology of all summits

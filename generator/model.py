@@ -87,6 +87,9 @@ class Summit(Record):
     key_outcomes: tuple[Claim, ...] = ()
     lessons: tuple[Claim, ...] = ()
     proposals: tuple[ProposalOnTable, ...] = Field(default=(), description="Proposals on the table.")
+    updated: dt.date | None = Field(
+        default=None, description="When the desk last revised this entry (YYYY-MM-DD); dates it in the feed."
+    )
 
 
 ProposalCategory = Literal[
@@ -131,6 +134,9 @@ class Proposal(Record):
     components: tuple[Component, ...] = Field(default=(), description="Components or phases, in order.")
     positions: tuple[Position, ...] = ()
     obstacles: tuple[Claim, ...] = ()
+    updated: dt.date | None = Field(
+        default=None, description="When the desk last revised this entry (YYYY-MM-DD); dates it in the feed."
+    )
 
 
 StakeholderKind = Literal["country", "person", "organisation"]
@@ -147,6 +153,9 @@ class Stakeholder(Record):
     )
     role: Markdown | None = Field(default=None, description="One line: who they are in this story.")
     summary: tuple[Claim, ...] = ()
+    updated: dt.date | None = Field(
+        default=None, description="When the desk last revised this entry (YYYY-MM-DD); dates it in the feed."
+    )
 
 
 SourceKind = Literal["op-ed", "analysis", "report-summary", "news", "official-text"]
@@ -163,3 +172,6 @@ class SourceMeta(Record):
     url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$")] | None = None
     kind: SourceKind
     language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(?:-[A-Za-z0-9]+)*$")] = "en"
+    updated: dt.date | None = Field(
+        default=None, description="When the desk added or last revised this source; dates it in the feed."
+    )

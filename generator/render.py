@@ -19,6 +19,7 @@ import jinja2
 from markdown_it.token import Token
 from markupsafe import Markup, escape
 
+from generator.feeds import FEED, SITEMAP, render_cname, render_feed, render_robots, render_sitemap
 from generator.link import (
     EntityRef,
     LinkedSite,
@@ -57,7 +58,11 @@ class PageMeta:
     stylesheet: str
     home: str
     nav: tuple[NavItem, ...]
+    #: Absolute URL of the page (canonical link, social cards); empty for the 404 page.
     canonical: str
+    feed: str
+    #: Social-card type: "website" for the home page, "article" otherwise.
+    kind: str
 
 
 @dataclass(frozen=True)
@@ -188,7 +193,11 @@ def page_jobs(site: LinkedSite) -> dict[str, PageJob]:
         PageJob("sources/index.html", "sources.html", partial(render_source_index, site)),
         PageJob("404.html", "404.html", partial(render_not_found, site)),
         PageJob(".nojekyll", "", lambda env: OutputFile(".nojekyll", b"")),
+        PageJob(FEED, "", lambda env: OutputFile(FEED, render_feed(site))),
+        PageJob("robots.txt", "", lambda env: OutputFile("robots.txt", render_robots(site))),
     ]
+    if site.config.cname:
+        jobs.append(PageJob("CNAME", "", lambda env: OutputFile("CNAME", render_cname(site))))
     jobs += [
         PageJob(f"summits/{s.id}/index.html", "summit.html", partial(render_summit_page, site, summit=s))
         for s in site.summits
@@ -211,6 +220,8 @@ def page_jobs(site: LinkedSite) -> dict[str, PageJob]:
         PageJob(f"sources/{s.meta.id}/index.html", "source.html", partial(render_source_page, site, source=s))
         for s in site.sources
     ]
+    pages = [job.path for job in jobs if job.path != "404.html"]
+    jobs.append(PageJob(SITEMAP, "", lambda env: OutputFile(SITEMAP, render_sitemap(site, pages))))
     return {job.path: job for job in jobs}
 
 
@@ -249,7 +260,6 @@ def _meta(
     nav = tuple(
         NavItem(label, link(page_path(kind)), section == page_path(kind).rstrip("/")) for label, kind in NAV
     )
-    canonical = absolute_url(site.config.base_url, path) if site.config.base_url else ""
     return PageMeta(
         title=title,
         path=path,
@@ -257,7 +267,9 @@ def _meta(
         stylesheet=link(ASSETS + "style.css"),
         home=link(HOME),
         nav=nav,
-        canonical=canonical,
+        canonical="" if rooted else absolute_url(site.config.base_url, path),
+        feed=link(FEED),
+        kind="website" if path == HOME else "article",
     )
 
 

@@ -13,12 +13,20 @@ PACKAGE = Path(__file__).resolve().parent.parent / "generator"
 #: Each module's layer, lowest first. A module may import only from lower layers.
 LAYERS: list[set[str]] = [
     # leaves: plain data and pure helpers
-    {"generator", "generator.errors", "generator.model", "generator.markdown", "generator.urls"},
+    {
+        "generator",
+        "generator.errors",
+        "generator.model",
+        "generator.markdown",
+        "generator.urls",
+        "generator.check",
+    },
     {"generator.yamlfile", "generator.sourcetext"},
     {"generator.load"},
     {"generator.validate"},
     {"generator.config"},
     {"generator.link"},
+    {"generator.feeds"},
     {"generator.render", "generator.deps"},
     {"generator.write"},
     {"generator.build"},
