@@ -173,8 +173,12 @@ def template_problem(error: jinja2.TemplateError, config: Config) -> BriefingErr
     file = relative_name(config.templates_dir / name, config.root)
     if isinstance(error, jinja2.TemplateSyntaxError):
         where = Location(file, error.lineno or 0, 1 if error.lineno else 0)
-        return BriefingError([Problem(where, f"template syntax error: {error.message}", "fix the template")])
-    return BriefingError([Problem(Location(file), f"template error: {error}", "fix the template")])
+        return BriefingError(
+            [Problem(where, f"template syntax error: {error.message}", "fix the template", code="BRF030")]
+        )
+    return BriefingError(
+        [Problem(Location(file), f"template error: {error}", "fix the template", code="BRF030")]
+    )
 
 
 def count_citations(site: LinkedSite) -> int:

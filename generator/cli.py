@@ -83,7 +83,11 @@ def run_check(args: argparse.Namespace) -> int:
         folder = args.site
         if not folder.is_dir():
             raise BriefingError(
-                [Problem(Location(str(folder)), "no such folder", "build first, or fix --site")]
+                [
+                    Problem(
+                        Location(str(folder)), "no such folder", "build first, or fix --site", code="BRF034"
+                    )
+                ]
             )
     problems = check_site(folder, config.site.base_url)
     for problem in problems:

@@ -88,6 +88,7 @@ def load_config(
                     Location(name),
                     "configuration file not found",
                     "run briefing from the project root, or pass --config PATH",
+                    code="BRF032",
                 )
             ]
         ) from None
@@ -101,7 +102,7 @@ def load_config(
         if not re.match(BASE_URL_PATTERN, base_url):
             hint = "give the full address the site is published at, e.g. https://user.github.io/repo/"
             raise BriefingError(
-                [Problem(Location("--base-url"), f"{base_url!r} is not an http(s) URL", hint)]
+                [Problem(Location("--base-url"), f"{base_url!r} is not an http(s) URL", hint, code="BRF018")]
             )
         site = site.model_copy(update={"base_url": base_url})
     if not site.base_url.endswith("/"):  # a folder: relative URLs resolve inside it

@@ -6,7 +6,7 @@ everything wrong with a build at once. The CLI turns `BriefingError` into exit 1
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -24,16 +24,60 @@ class Location:
         return self.file
 
 
+#: Every error code and its name. Codes are stable: a code is never reused for another
+#: error. docs/errors.md shows an example and the fix for each.
+CODES: dict[str, str] = {
+    "BRF001": "yaml-syntax",
+    "BRF002": "duplicate-key",
+    "BRF003": "unsafe-yaml-tag",
+    "BRF004": "unreadable-file",
+    "BRF005": "empty-file",
+    "BRF006": "source-without-metadata",
+    "BRF007": "source-without-text",
+    "BRF008": "content-folder-missing",
+    "BRF010": "unknown-key",
+    "BRF011": "missing-key",
+    "BRF012": "unknown-reference",
+    "BRF013": "invalid-choice",
+    "BRF014": "invalid-id",
+    "BRF015": "invalid-date",
+    "BRF016": "wrong-type",
+    "BRF017": "empty-value",
+    "BRF018": "invalid-url",
+    "BRF019": "unsafe-link",
+    "BRF020": "invalid-value",
+    "BRF021": "duplicate-id",
+    "BRF022": "listed-twice",
+    "BRF023": "ambiguous-name",
+    "BRF024": "quote-not-found",
+    "BRF030": "template-error",
+    "BRF031": "output-refused",
+    "BRF032": "config-not-found",
+    "BRF033": "port-unavailable",
+    "BRF034": "no-such-folder",
+}
+
+
 @dataclass(frozen=True, order=True)
 class Problem:
-    """One thing wrong with the content: where, what, and how to fix it."""
+    """One thing wrong with the content: where, what, how to fix it, and its stable code."""
 
     location: Location
     message: str
     hint: str = ""
+    code: str = field(default="", kw_only=True)
+
+    def __post_init__(self) -> None:
+        if self.code not in CODES:
+            raise ValueError(f"unknown error code {self.code!r}")
+
+    @property
+    def name(self) -> str:
+        """The code's name, e.g. unknown-reference."""
+        return CODES[self.code]
 
     def __str__(self) -> str:
-        text = f"{self.location}: error: {self.message}"
+        text = f"{self.location}: error: {self.message} [{self.code} {self.name}]"
         if self.hint:
             text += f"\n    hint: {self.hint}"
         return text

@@ -189,7 +189,12 @@ def link(
         if key in listed:
             hint = "merge the two entries into one"
             problems.append(
-                Problem(document.where(path), f"{kind} {ident!r} is listed twice in {path[0]}", hint)
+                Problem(
+                    document.where(path),
+                    f"{kind} {ident!r} is listed twice in {path[0]}",
+                    hint,
+                    code="BRF022",
+                )
             )
             return False
         listed.add(key)
@@ -330,7 +335,7 @@ def _unknown_id(kind: str, ident: str, known: list[str], where: Location) -> Pro
         kind, "sources"
     )
     hint += f"known {kind} ids are the `id:` of the files in content/{folder}/"
-    return Problem(where, f"unknown {kind} id {ident!r}", hint)
+    return Problem(where, f"unknown {kind} id {ident!r}", hint, code="BRF012")
 
 
 def _closest(ident: str, known: list[str]) -> str | None:
@@ -358,7 +363,7 @@ class _QuoteIndex:
         wanted = normalize(citation.quote)
         message = f"quote not found in source {citation.source!r}"
         if not self.blocks:
-            return Problem(where, message, "the source has no text")
+            return Problem(where, message, "the source has no text", code="BRF024")
         best = process.extractOne(wanted, [b.normal for b in self.blocks], scorer=fuzz.partial_ratio)
         block = self.blocks[best[2]]
         alignment = fuzz.partial_ratio_alignment(wanted, block.normal)
@@ -367,7 +372,7 @@ class _QuoteIndex:
             f"closest passage ({self.source.body.file}:{block.line}, {best[1]:.0f}% alike): "
             f'"{passage}"; copy the words exactly as the source writes them'
         )
-        return Problem(where, message, hint)
+        return Problem(where, message, hint, code="BRF024")
 
 
 def _mention_matcher(content: ValidatedContent) -> tuple[MentionMatcher, list[Problem]]:
@@ -389,6 +394,7 @@ def _mention_matcher(content: ValidatedContent) -> tuple[MentionMatcher, list[Pr
                     entry.document.where(path),
                     f"name {name!r} is also used by {owner[0]} {owner[1]!r}",
                     "mentions must point at one page; remove the alias from one of them",
+                    code="BRF023",
                 )
             )
             continue

@@ -96,7 +96,7 @@ def load_content(
     if not content_dir.is_dir():
         where = Location(relative_name(content_dir, root))
         hint = "create it, or pass --content DIR"
-        return LoadedContent((), {}), [Problem(where, "content folder not found", hint)]
+        return LoadedContent((), {}), [Problem(where, "content folder not found", hint, code="BRF008")]
     prefix = str(root) + os.sep
     for kind, folder in KIND_FOLDERS.items():
         files = _files_below(content_dir / folder)
@@ -127,6 +127,7 @@ def load_content(
                         "source text has no metadata file",
                         f"create {os.path.basename(stem)}.yaml with id, title, author, publisher, "
                         "date, url and kind",
+                        code="BRF006",
                     )
                 )
     return LoadedContent(tuple(records), bodies, parsed), problems
@@ -160,7 +161,9 @@ def _parsed(
         with open(path, "rb") as handle:
             data = handle.read()
     except OSError as error:
-        return None, [Problem(Location(name), f"cannot read file: {error.strerror}", "check permissions")]
+        return None, [
+            Problem(Location(name), f"cannot read file: {error.strerror}", "check permissions", code="BRF004")
+        ]
     if hit is not None and hit[1] == data:
         after[name] = (signature, data, hit[2])
         return hit[2]  # type: ignore[no-any-return]
@@ -169,7 +172,14 @@ def _parsed(
     except UnicodeDecodeError as error:
         result: tuple[Any, list[Problem]] = (
             None,
-            [Problem(Location(name), f"not valid UTF-8 (byte {error.start})", "save the file as UTF-8")],
+            [
+                Problem(
+                    Location(name),
+                    f"not valid UTF-8 (byte {error.start})",
+                    "save the file as UTF-8",
+                    code="BRF004",
+                )
+            ],
         )
     else:
         result = parse(text)
@@ -180,7 +190,7 @@ def _parsed(
 def _parse_yaml(text: str, name: str) -> tuple[YamlDocument | None, list[Problem]]:
     document, problems = parse_yaml(text, name)
     if document is not None and document.data is None:
-        return None, [Problem(Location(name), "file is empty", "fill it in, or delete it")]
+        return None, [Problem(Location(name), "file is empty", "fill it in, or delete it", code="BRF005")]
     return document, problems
 
 
@@ -196,7 +206,7 @@ def _read_body(
         stem = os.path.splitext(os.path.basename(meta_name))[0]
         message = "source has no text file" if not texts else "source has both a .txt and a .md text"
         hint = f"keep exactly one of {stem}.txt (plain text as pasted) or {stem}.md (Markdown) beside it"
-        return None, [Problem(Location(meta_name), message, hint)]
+        return None, [Problem(Location(meta_name), message, hint, code="BRF007")]
     path = texts[0]
     name = path[len(prefix) :].replace(os.sep, "/") if path.startswith(prefix) else path
 

@@ -105,7 +105,11 @@ def validate_document(schema: type[M], document: YamlDocument) -> tuple[M | None
     if not isinstance(document.data, dict):
         fields = ", ".join(schema.model_fields)
         where = document.where(())
-        return None, [Problem(where, "expected a mapping of keys to values", f"this file's keys: {fields}")]
+        return None, [
+            Problem(
+                where, "expected a mapping of keys to values", f"this file's keys: {fields}", code="BRF016"
+            )
+        ]
     try:
         model = schema.model_validate(document.data)
     except ValidationError as error:
@@ -122,10 +126,13 @@ def _problem(schema: type[BaseModel], document: YamlDocument, error: Any) -> Pro
     if kind == "extra_forbidden":
         allowed = list(owner.model_fields) if owner else []
         hint = _did_you_mean(str(field), allowed) + f"allowed keys here: {', '.join(allowed)}"
-        return Problem(document.where_key(path), f"unknown key {field!r}", hint)
+        return Problem(document.where_key(path), f"unknown key {field!r}", hint, code="BRF010")
     if kind == "missing":
         return Problem(
-            document.where(path[:-1]), f"missing required key {field!r}", _example_hint(owner, field)
+            document.where(path[:-1]),
+            f"missing required key {field!r}",
+            _example_hint(owner, field),
+            code="BRF011",
         )
     where = document.where(path)
     shown = _shown(value)
@@ -133,35 +140,49 @@ def _problem(schema: type[BaseModel], document: YamlDocument, error: Any) -> Pro
     if kind == "literal_error":
         choices = _literal_choices(owner, field)
         hint = _did_you_mean(str(value), choices) + f"use one of: {', '.join(choices)}"
-        return Problem(where, f"{shown} is not a valid {field}", hint)
+        return Problem(where, f"{shown} is not a valid {field}", hint, code="BRF013")
     if kind == "string_pattern_mismatch":
         if field in ("id", "source", "proposal", "stakeholder") or _is_id_list(path):
             suggestion = slugify(str(value))
             hint = "ids use lower-case letters, digits and single hyphens"
             hint += f", e.g. {suggestion!r}" if suggestion else ""
-            return Problem(where, f"{shown} is not a valid id", hint)
+            return Problem(where, f"{shown} is not a valid id", hint, code="BRF014")
         if field in ("url", "base_url"):
             return Problem(
-                where, f"{shown} is not an http(s) URL", "write a full address starting with https://"
+                where,
+                f"{shown} is not an http(s) URL",
+                "write a full address starting with https://",
+                code="BRF018",
             )
-        return Problem(where, f"{shown} is not valid here", str(error["msg"]))
+        return Problem(where, f"{shown} is not valid here", str(error["msg"]), code="BRF020")
     if kind.startswith(("date_", "datetime_")):
         return Problem(
-            where, f"{shown} is not a date", "write dates as YYYY-MM-DD, e.g. 2019-02-27, or leave empty"
+            where,
+            f"{shown} is not a date",
+            "write dates as YYYY-MM-DD, e.g. 2019-02-27, or leave empty",
+            code="BRF015",
         )
     if kind in ("tuple_type", "list_type"):
         return Problem(
-            where, f"{field!r} must be a list", "write each item on its own line, starting with '- '"
+            where,
+            f"{field!r} must be a list",
+            "write each item on its own line, starting with '- '",
+            code="BRF016",
         )
     if kind in ("model_type", "model_attributes_type", "dict_type"):
         return Problem(
-            where, "expected a mapping of keys to values", _example_hint(_model_at(schema, path), "")
+            where,
+            "expected a mapping of keys to values",
+            _example_hint(_model_at(schema, path), ""),
+            code="BRF016",
         )
     if kind == "string_too_short":
-        return Problem(where, f"{named} is empty", "write a value, or remove the key if it is optional")
+        return Problem(
+            where, f"{named} is empty", "write a value, or remove the key if it is optional", code="BRF017"
+        )
     if kind == "string_type":
-        return Problem(where, f"{shown} must be text", "put the value in quotes")
-    return Problem(where, f"{named}: {error['msg']}", "")
+        return Problem(where, f"{shown} must be text", "put the value in quotes", code="BRF016")
+    return Problem(where, f"{named}: {error['msg']}", "", code="BRF020")
 
 
 def _named(path: Path) -> str:
@@ -243,6 +264,7 @@ def _unsafe_link_problems(model: BaseModel, path: Path, document: YamlDocument) 
                     document.where((*path, name)),
                     f"link to {href!r} is not allowed",
                     "links in content must be absolute http(s):// or mailto: addresses",
+                    code="BRF019",
                 )
         elif isinstance(value, BaseModel):
             yield from _unsafe_link_problems(value, (*path, name), document)
@@ -272,6 +294,7 @@ def _duplicate_ids(kind: Kind, entries: list[Entry[Any]]) -> list[Problem]:
                     entry.document.where(("id",)),
                     f"duplicate {kind} id {ident!r}: also defined at {other}",
                     "give each file its own id",
+                    code="BRF021",
                 )
             )
         else:

@@ -50,14 +50,24 @@ def check_output_dir(out_dir: Path, project_root: Path, sources: Sequence[Path])
         guarded = path.resolve()
         if out == guarded or out in guarded.parents:
             return [
-                Problem(shown, f"refusing to write the site over {path}, which holds project files", hint)
+                Problem(
+                    shown,
+                    f"refusing to write the site over {path}, which holds project files",
+                    hint,
+                    code="BRF031",
+                )
             ]
     for path in sources:
         if path.resolve() in out.parents:
-            return [Problem(shown, f"refusing to write the site inside {path}", hint)]
+            return [Problem(shown, f"refusing to write the site inside {path}", hint, code="BRF031")]
     if out.exists() and not out.is_dir():
         return [
-            Problem(shown, "output path exists and is not a directory", "remove it or choose another --out")
+            Problem(
+                shown,
+                "output path exists and is not a directory",
+                "remove it or choose another --out",
+                code="BRF031",
+            )
         ]
     if out.is_dir() and any(out.iterdir()) and not (out / MANIFEST).is_file():
         return [
@@ -65,6 +75,7 @@ def check_output_dir(out_dir: Path, project_root: Path, sources: Sequence[Path])
                 shown,
                 "output directory is not empty and was not created by briefing",
                 "choose an empty or new directory, or delete this one if you no longer need it",
+                code="BRF031",
             )
         ]
     return []
@@ -84,13 +95,10 @@ def write_site(
     opens a file, and so never sees a half-swap). `discard` deletes the replaced tree.
     """
     problems = check_output_dir(out_dir, project_root, sources)
+    # Page paths come from (kind, id) and ids are unique per kind (BRF021), so no two
+    # pages can share a URL; a duplicate here would be a bug, not a content error.
     paths = [f.path for f in files]
-    if len(set(paths)) != len(paths):
-        duplicates = sorted({p for p in paths if paths.count(p) > 1})
-        problems += [
-            Problem(Location(p), "two pages render to the same URL", "give them different ids")
-            for p in duplicates
-        ]
+    assert len(set(paths)) == len(paths), "two outputs with one path"
     if problems:
         raise BriefingError(problems)
     out = out_dir.absolute()
@@ -146,7 +154,11 @@ def update_site(
     out = out_dir.absolute()
     if not (out / MANIFEST).is_file():
         raise BriefingError(
-            [Problem(Location(str(out_dir)), "no previous build to update", "run a full build")]
+            [
+                Problem(
+                    Location(str(out_dir)), "no previous build to update", "run a full build", code="BRF031"
+                )
+            ]
         )
     listed = _read_manifest(out)
     changed = [f for f in files if not (f.path in listed and _same_bytes(out / f.path, f.data))]

@@ -56,9 +56,11 @@ def parse_yaml(text: str, file: str) -> tuple[YamlDocument | None, list[Problem]
         lines = text.splitlines()
         has_tab = mark is not None and mark.line < len(lines) and "\t" in lines[mark.line]
         hint = "YAML indents with spaces, not tabs" if has_tab else _syntax_hint(message)
-        return None, [Problem(where, f"YAML syntax error: {message}", hint)]
+        return None, [Problem(where, f"YAML syntax error: {message}", hint, code="BRF001")]
     except yaml.YAMLError as error:
-        return None, [Problem(Location(file), f"YAML error: {error}", "check the file is valid YAML")]
+        return None, [
+            Problem(Location(file), f"YAML error: {error}", "check the file is valid YAML", code="BRF001")
+        ]
     finally:
         loader.dispose()
     document = YamlDocument(file, None)
@@ -80,7 +82,7 @@ def _build(node: yaml.Node, path: Path, doc: YamlDocument, loader: Any, problems
     if node.tag not in SAFE_TAGS:
         tag = node.tag.replace("tag:yaml.org,2002:", "!!")
         hint = "remove the tag: content holds plain text, numbers, dates, lists and mappings"
-        problems.append(Problem(doc.values[path], f"YAML tag {tag!r} is not allowed", hint))
+        problems.append(Problem(doc.values[path], f"YAML tag {tag!r} is not allowed", hint, code="BRF003"))
         return None
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
@@ -92,6 +94,7 @@ def _build(node: yaml.Node, path: Path, doc: YamlDocument, loader: Any, problems
                         _location(doc.file, key_node),
                         f"duplicate key {key!r}",
                         "a key may appear once per mapping; remove or merge the repeated one",
+                        code="BRF002",
                     )
                 )
                 continue
@@ -105,10 +108,14 @@ def _build(node: yaml.Node, path: Path, doc: YamlDocument, loader: Any, problems
         return loader.construct_object(node, deep=True)
     except (yaml.YAMLError, ValueError, OverflowError):
         if node.tag.endswith(":timestamp"):
-            message, hint = f"{node.value!r} is not a valid date", "write a real date as YYYY-MM-DD"
+            message, hint, code = (
+                f"{node.value!r} is not a valid date",
+                "write a real date as YYYY-MM-DD",
+                "BRF015",
+            )
         else:
-            message, hint = f"{node.value!r} cannot be read", "put the value in quotes"
-        problems.append(Problem(doc.values[path], message, hint))
+            message, hint, code = f"{node.value!r} cannot be read", "put the value in quotes", "BRF020"
+        problems.append(Problem(doc.values[path], message, hint, code=code))
         return None
 
 

@@ -111,12 +111,15 @@ def test_broken_content_reports_every_problem_with_position_and_hint(
     problems = [i for i, line in enumerate(lines) if re.match(r"^\S.*:\d+:\d+: error: ", line)]
     assert len(problems) == 2, run.stderr
     key = next(i for i in problems if "unknown key 'venue'" in lines[i])
-    assert re.match(rf"^\S*summits/hanoi-2019\.yaml:{key_line}:1: error: unknown key 'venue'$", lines[key])
+    assert re.match(
+        rf"^\S*summits/hanoi-2019\.yaml:{key_line}:1: error: unknown key 'venue' \[BRF010 unknown-key\]$",
+        lines[key],
+    )
     assert lines[key + 1].startswith("    hint: ") and "allowed keys" in lines[key + 1]
     quote = next(i for i in problems if "quote not found" in lines[i])
     assert re.match(
         rf"^\S*stakeholders/john-bolton\.yaml:{quote_line}:\d+: "
-        r"error: quote not found in source 'wit-dmz-meeting'$",
+        r"error: quote not found in source 'wit-dmz-meeting' \[BRF024 quote-not-found\]$",
         lines[quote],
     )
     assert lines[quote + 1].startswith("    hint: ") and "closest passage" in lines[quote + 1]

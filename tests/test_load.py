@@ -106,14 +106,18 @@ def test_utf8_bom_is_accepted(tmp_path):
 
 def test_source_text_without_metadata(tmp_path):
     loaded, problems = load(tmp_path, {"sources/memo.txt": SOURCE_TXT})
-    assert rendered(problems) == ["content/sources/memo.txt: error: source text has no metadata file"]
+    assert rendered(problems) == [
+        "content/sources/memo.txt: error: source text has no metadata file [BRF006 source-without-metadata]"
+    ]
     assert "memo.yaml" in problems[0].hint
     assert loaded.records == ()
 
 
 def test_metadata_without_text(tmp_path):
     loaded, problems = load(tmp_path, {"sources/memo.yaml": SOURCE_YAML})
-    assert rendered(problems) == ["content/sources/memo.yaml: error: source has no text file"]
+    assert rendered(problems) == [
+        "content/sources/memo.yaml: error: source has no text file [BRF007 source-without-text]"
+    ]
     assert "memo.txt" in problems[0].hint and "memo.md" in problems[0].hint
     assert loaded.bodies == {}
 
@@ -123,15 +127,17 @@ def test_both_txt_and_md(tmp_path):
         tmp_path,
         {"sources/memo.yaml": SOURCE_YAML, "sources/memo.txt": SOURCE_TXT, "sources/memo.md": "Text.\n"},
     )
-    assert rendered(problems) == ["content/sources/memo.yaml: error: source has both a .txt and a .md text"]
+    assert rendered(problems) == [
+        "content/sources/memo.yaml: error: source has both a .txt and a .md text [BRF007 source-without-text]"
+    ]
     assert loaded.bodies == {}
 
 
 def test_empty_yaml_file(tmp_path):
     loaded, problems = load(tmp_path, {"stakeholders/china.yaml": "", "summits/x.yaml": "# nothing yet\n"})
     assert rendered(problems) == [
-        "content/summits/x.yaml: error: file is empty",
-        "content/stakeholders/china.yaml: error: file is empty",
+        "content/summits/x.yaml: error: file is empty [BRF005 empty-file]",
+        "content/stakeholders/china.yaml: error: file is empty [BRF005 empty-file]",
     ]
     assert loaded.records == ()
 
@@ -139,7 +145,9 @@ def test_empty_yaml_file(tmp_path):
 def test_non_utf8_yaml(tmp_path):
     data = "id: china\nname: Chin\u00e4\nkind: country\n".encode("latin-1")
     loaded, problems = load(tmp_path, {"stakeholders/china.yaml": data})
-    assert rendered(problems) == ["content/stakeholders/china.yaml: error: not valid UTF-8 (byte 20)"]
+    assert rendered(problems) == [
+        "content/stakeholders/china.yaml: error: not valid UTF-8 (byte 20) [BRF004 unreadable-file]"
+    ]
     assert "UTF-8" in problems[0].hint
     assert loaded.records == ()
 
@@ -149,7 +157,9 @@ def test_non_utf8_source_text(tmp_path):
         tmp_path,
         {"sources/memo.yaml": SOURCE_YAML, "sources/memo.txt": "Caf\u00e9 society.\n".encode("cp1252")},
     )
-    assert rendered(problems) == ["content/sources/memo.txt: error: not valid UTF-8 (byte 3)"]
+    assert rendered(problems) == [
+        "content/sources/memo.txt: error: not valid UTF-8 (byte 3) [BRF004 unreadable-file]"
+    ]
     assert loaded.bodies == {}
 
 
@@ -192,7 +202,7 @@ def test_files_in_subfolders_are_loaded(tmp_path):
 
 def test_missing_content_folder(tmp_path):
     loaded, problems = load_content(tmp_path / "nope", tmp_path, DEFAULT_TRAILERS)
-    assert rendered(problems) == ["nope: error: content folder not found"]
+    assert rendered(problems) == ["nope: error: content folder not found [BRF008 content-folder-missing]"]
     assert loaded.records == ()
 
 

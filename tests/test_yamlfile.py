@@ -105,7 +105,9 @@ def test_empty_document():
 def test_duplicate_key_is_reported_at_the_repeated_key():
     text = "id: a\nname: First\nkind: country\nname: Second\n"
     document, problems = parse_yaml(text, "x.yaml")
-    assert [str(p).splitlines()[0] for p in problems] == ["x.yaml:4:1: error: duplicate key 'name'"]
+    assert [str(p).splitlines()[0] for p in problems] == [
+        "x.yaml:4:1: error: duplicate key 'name' [BRF002 duplicate-key]"
+    ]
     assert problems[0].hint
     assert document is not None
     assert document.data["name"] == "First"

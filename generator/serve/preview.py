@@ -138,6 +138,7 @@ def run_serve(config_path: Path, overrides: Overrides, host: str, port: int, ope
                         Location(f"{host}:{port}"),
                         f"port {port} {reason}",
                         f"stop the other server, or choose another port, e.g. --port {port + 1}",
+                        code="BRF033",
                     )
                 ],
                 summary="the preview server could not start",
