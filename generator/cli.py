@@ -7,16 +7,21 @@ the exit code is 1; there is never a traceback for a mistake in the content.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import json
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
 from generator import __version__
-from generator.build import build
+from generator.build import BuildResult, build, load_site, rebuild
 from generator.check import check_site
-from generator.config import load_config
-from generator.errors import BriefingError, Location, Problem
+from generator.config import Config, load_config
+from generator.editorial import editorial_report, format_json, format_text
+from generator.errors import BriefingError, Location, Problem, relative_name
+from generator.scaffold import new_source, new_summary
+from generator.schema import SCHEMA_FOLDER, add_schema_headers, schema_ids, write_schemas
 from generator.serve.preview import Overrides, run_serve, run_watch
 
 
@@ -38,6 +43,20 @@ def make_parser() -> argparse.ArgumentParser:
     check_cmd.add_argument("--out", type=Path, help="output directory (default: from config.yaml)")
     check_cmd.add_argument("--base-url", help="check the site as served at this address")
     check_cmd.add_argument("--site", type=Path, help="check this existing build instead of building")
+    check_cmd.add_argument("--strict", action="store_true", help="fail on editorial warnings too")
+    check_cmd.add_argument("--format", choices=("text", "json"), default="text", help="default: text")
+    new_cmd = commands.add_parser("new", help="write a valid, commented skeleton of a new file")
+    new_cmd.add_argument("kind", choices=("summit", "proposal", "stakeholder", "source"))
+    new_cmd.add_argument("slug", help="the new id, e.g. hanoi-2019 (lower case, digits, hyphens)")
+    new_cmd.add_argument("--title", help="title or name (default: from the slug, or the text's first line)")
+    new_cmd.add_argument(
+        "--from", dest="source_file", type=Path, help="for a source: the pasted text (default: stdin)"
+    )
+    new_cmd.add_argument("--config", type=Path, default=Path("config.yaml"), help="default: config.yaml")
+    schema_cmd = commands.add_parser(
+        "schema", help="write JSON Schemas for editors into schemas/ and name them in every content file"
+    )
+    schema_cmd.add_argument("--config", type=Path, default=Path("config.yaml"), help="default: config.yaml")
     serve_cmd = commands.add_parser("serve", help="build, serve and rebuild on change with live reload")
     serve_cmd.add_argument("--config", type=Path, default=Path("config.yaml"), help="default: config.yaml")
     serve_cmd.add_argument("--content", type=Path, help="content folder (default: from config.yaml)")
@@ -56,6 +75,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_watch(args.config, overrides)
         if args.command == "build":
             return run_build(args)
+        if args.command == "schema":
+            return run_schema(args)
+        if args.command == "new":
+            return run_new(args)
         if args.command == "check":
             return run_check(args)
         if args.command == "serve":
@@ -73,48 +96,124 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 2
 
 
+def run_schema(args: argparse.Namespace) -> int:
+    """Regenerate schemas/ from the models and the current ids; add missing header lines."""
+    config = load_config(args.config)
+    changed = refresh_schemas(config) + add_schema_headers(config.content_dir, config.root)
+    for path in changed:
+        print(f"wrote {relative_name(path, Path.cwd())}")
+    print(f"schemas are up to date in {relative_name(config.root / SCHEMA_FOLDER, Path.cwd())}/")
+    return 0
+
+
+def refresh_schemas(config: Config) -> list[Path]:
+    """Rewrite the schemas whose content changed (the id choices follow the content)."""
+    return write_schemas(config.root, schema_ids(config.content_dir, config.root))
+
+
+def run_new(args: argparse.Namespace) -> int:
+    """`briefing new KIND SLUG`: write the files, say where they are."""
+    try:
+        return _write_new(args)
+    except BriefingError as error:
+        raise BriefingError(error.problems, summary="nothing was written") from None
+
+
+def _write_new(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    if args.kind != "source":
+        if args.source_file is not None:
+            raise BriefingError(
+                [Problem(Location("--from"), "--from is for sources only", "drop it", code="BRF020")]
+            )
+        written = [new_summary(config, args.kind, args.slug, args.title)]
+    else:
+        if args.source_file is None:
+            text, suffix = sys.stdin.read(), ".txt"
+        else:
+            try:
+                text = args.source_file.read_text(encoding="utf-8-sig")
+            except (OSError, UnicodeDecodeError) as error:
+                where = Location(str(args.source_file))
+                hint = "give a readable UTF-8 text file"
+                raise BriefingError(
+                    [Problem(where, f"cannot read the text: {error}", hint, code="BRF004")]
+                ) from None
+            suffix = ".md" if args.source_file.suffix == ".md" else ".txt"
+        written = list(new_source(config, args.slug, text, args.title, suffix))
+    # The new id joins the choices editors complete from; other schemas stay as they are.
+    if (config.root / SCHEMA_FOLDER).is_dir():
+        written += refresh_schemas(config)
+    for path in written:
+        print(f"wrote {relative_name(path, Path.cwd())}")
+    return 0
+
+
 def run_check(args: argparse.Namespace) -> int:
-    """Check a build (a fresh one, or `--site`); print problems as `page: link: reason`."""
+    """Build (or take `--site`), check links, fragments and the sitemap, then report on the
+    content as an editor would. Link problems fail the check; editorial notes only with
+    `--strict`."""
+    as_json = args.format == "json"
     config = load_config(args.config, args.content, args.out, args.base_url)
     if args.site is None:
-        run_build(args)
+        state, result = rebuild(config)
         folder = config.output_dir
+        print(build_summary(result, config, 0.0), file=sys.stderr if as_json else sys.stdout)
+        site, content = state.site, state.validated
     else:
         folder = args.site
         if not folder.is_dir():
-            raise BriefingError(
-                [
-                    Problem(
-                        Location(str(folder)), "no such folder", "build first, or fix --site", code="BRF034"
-                    )
-                ]
-            )
-    problems = check_site(folder, config.site.base_url)
-    for problem in problems:
-        print(problem)
+            hint = "build first, or fix --site"
+            raise BriefingError([Problem(Location(str(folder)), "no such folder", hint, code="BRF034")])
+        site, _, content = load_site(config)
+    links = check_site(folder, config.site.base_url)
+    report = editorial_report(site, content, dt.date.today())
+    failed = bool(links) or (args.strict and bool(report.notes))
     pages = sum(1 for _ in folder.rglob("*.html"))
-    if problems:
-        print(f"check failed: {len(problems)} problems in {pages} pages", file=sys.stderr)
-        return 1
-    base = config.site.base_url
-    print(f"checked {pages} pages as served at {base}: every link, fragment and sitemap entry resolves")
-    return 0
+    if as_json:
+        print(
+            json.dumps(
+                {
+                    "ok": not failed,
+                    "pages": pages,
+                    "links": [{"page": p.page, "link": p.link, "reason": p.reason} for p in links],
+                    "editorial": json.loads(format_json(report)),
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
+        return 1 if failed else 0
+    for problem in links:
+        print(problem)
+    if links:
+        print(f"links: {len(links)} problems in {pages} pages")
+    else:
+        print(
+            f"links: {pages} pages checked as served at {config.site.base_url}; every link, "
+            "fragment and sitemap entry resolves"
+        )
+    print(format_text(report))
+    if failed:
+        reason = "link problems" if links else "editorial warnings (--strict)"
+        print(f"check failed: {reason}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 def run_build(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     config = load_config(args.config, args.content, args.out, args.base_url)
     result = build(config)
-    elapsed = time.perf_counter() - start
-    out = config.output_dir
-    try:
-        shown = out.relative_to(Path.cwd())
-    except ValueError:
-        shown = out
-    print(
-        f"built {result.pages} pages from {result.summaries} summaries and {result.sources} sources, "
-        f"{result.citations} citations verified, into {shown}/ in {elapsed * 1000:.0f} ms "
-        f"({result.write.written} written, {result.write.unchanged} unchanged, "
-        f"{result.write.removed} removed)"
-    )
+    print(build_summary(result, config, time.perf_counter() - start))
     return 0
+
+
+def build_summary(result: BuildResult, config: Config, seconds: float) -> str:
+    """One line: what was built, where, how fast, and what was written."""
+    shown = relative_name(config.output_dir, Path.cwd())
+    took = f" in {seconds * 1000:.0f} ms" if seconds else ""
+    return (
+        f"built {result.pages} pages from {result.summaries} summaries and {result.sources} sources, "
+        f"{result.citations} citations verified, into {shown}/{took} ({result.write.written} written, "
+        f"{result.write.unchanged} unchanged, {result.write.removed} removed)"
+    )

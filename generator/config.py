@@ -35,8 +35,8 @@ LOCAL_BASE_URL = "http://127.0.0.1:8000/"
 class SiteConfig(Record):
     """Keys of `config.yaml`."""
 
-    title: Text
-    description: Text
+    title: Text = Field(description="The briefing's title, shown on every page.")
+    description: Text = Field(description="One or two sentences: what the briefing covers.")
     base_url: Annotated[str, StringConstraints(pattern=BASE_URL_PATTERN)] = Field(
         default=LOCAL_BASE_URL,
         description="Where the site is published, e.g. `https://user.github.io/repo/`; used only "
@@ -46,11 +46,15 @@ class SiteConfig(Record):
         default=None,
         description="A custom domain for GitHub Pages, e.g. `briefing.example.org`; writes CNAME.",
     )
-    author: Text | None = None
-    language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(?:-[A-Za-z0-9]+)*$")] = "en"
-    content_dir: Text = "content"
-    output_dir: Text = "site"
-    templates_dir: Text = "templates"
+    author: Text | None = Field(
+        default=None, description="Who keeps the briefing; shown in the footer and feed."
+    )
+    language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(?:-[A-Za-z0-9]+)*$")] = Field(
+        default="en", description="Language code of the pages, e.g. `en`."
+    )
+    content_dir: Text = Field(default="content", description="Folder of the content, relative to this file.")
+    output_dir: Text = Field(default="site", description="Where the site is built, relative to this file.")
+    templates_dir: Text = Field(default="templates", description="Folder of the templates and static/ files.")
     trailer_patterns: tuple[Text, ...] = Field(
         default=DEFAULT_TRAILERS,
         description="Regular expressions; a source body is cut from the first whole line that "

@@ -367,12 +367,22 @@ class _QuoteIndex:
         best = process.extractOne(wanted, [b.normal for b in self.blocks], scorer=fuzz.partial_ratio)
         block = self.blocks[best[2]]
         alignment = fuzz.partial_ratio_alignment(wanted, block.normal)
-        passage = block.normal[alignment.dest_start : alignment.dest_end] if alignment else block.normal[:120]
+        start, end = (alignment.dest_start, alignment.dest_end) if alignment else (0, 120)
+        passage = _whole_words(block.normal, start, end)
         hint = (
             f"closest passage ({self.source.body.file}:{block.line}, {best[1]:.0f}% alike): "
             f'"{passage}"; copy the words exactly as the source writes them'
         )
         return Problem(where, message, hint, code="BRF024")
+
+
+def _whole_words(text: str, start: int, end: int) -> str:
+    """`text[start:end]` widened to whole words, so the passage shown reads naturally."""
+    while start > 0 and not text[start - 1].isspace():
+        start -= 1
+    while end < len(text) and not text[end].isspace():
+        end += 1
+    return text[start:end].strip()
 
 
 def _mention_matcher(content: ValidatedContent) -> tuple[MentionMatcher, list[Problem]]:

@@ -189,6 +189,8 @@ def _parsed(
 
 def _parse_yaml(text: str, name: str) -> tuple[YamlDocument | None, list[Problem]]:
     document, problems = parse_yaml(text, name)
+    if problems:  # checking a document YAML could not read whole would only add noise
+        return None, problems
     if document is not None and document.data is None:
         return None, [Problem(Location(name), "file is empty", "fill it in, or delete it", code="BRF005")]
     return document, problems

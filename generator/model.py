@@ -51,7 +51,7 @@ class Citation(Record):
 class Claim(Record):
     """A statement of the summary's author, backed by citations."""
 
-    text: Markdown
+    text: Markdown = Field(description="The claim, in inline Markdown.")
     cite: tuple[Citation, ...] = Field(default=(), description="Evidence for the claim.")
 
 
@@ -71,16 +71,16 @@ class Summit(Record):
     """A summit or meeting, held or prospective."""
 
     id: Slug
-    name: Text
+    name: Text = Field(description="The summit's name as readers know it, e.g. `Hanoi summit`.")
     aliases: tuple[Text, ...] = Field(
         default=(), description="Other names; mentions in sources link here, e.g. `Hanoi summit`."
     )
-    kind: SummitKind = "summit"
-    status: SummitStatus
+    kind: SummitKind = Field(default="summit", description="A full summit, or a shorter meeting.")
+    status: SummitStatus = Field(description="Whether it took place, is planned or was called off.")
     start: dt.date | None = Field(default=None, description="First day (YYYY-MM-DD); empty if unknown.")
     end: dt.date | None = Field(default=None, description="Last day; empty for a one-day meeting.")
     duration: Text | None = Field(default=None, description="How long it lasted, e.g. `two days`.")
-    place: Text | None = None
+    place: Text | None = Field(default=None, description="City and country, e.g. `Hanoi, Vietnam`.")
     participants: tuple[Slug, ...] = Field(default=(), description="Stakeholder ids.")
     outcome: Text | None = Field(default=None, description="One line: how it ended.")
     summary: tuple[Claim, ...] = Field(default=(), description="What happened, paragraph by paragraph.")
@@ -108,7 +108,7 @@ Stance = Literal["supports", "opposes", "conditional", "mixed", "unclear"]
 class Component(Record):
     """A component or phase of a proposal."""
 
-    name: Text
+    name: Text = Field(description="The component or phase, e.g. `Freeze`.")
     text: Markdown
     cite: tuple[Citation, ...] = ()
 
@@ -116,8 +116,8 @@ class Component(Record):
 class Position(Record):
     """A stakeholder's stance on a proposal."""
 
-    stakeholder: Slug
-    stance: Stance
+    stakeholder: Slug = Field(description="Id of the stakeholder.")
+    stance: Stance = Field(description="Their stance on the proposal, as the sources state it.")
     text: Markdown
     cite: tuple[Citation, ...] = ()
 
@@ -126,9 +126,9 @@ class Proposal(Record):
     """A demand, concession, process or policy measure."""
 
     id: Slug
-    title: Text
-    category: ProposalCategory
-    status: ProposalStatus = "open"
+    title: Text = Field(description="What is proposed, in a few words.")
+    category: ProposalCategory = Field(description="Groups proposals on the proposals page.")
+    status: ProposalStatus = Field(default="open", description="Where the proposal stands today.")
     proposed_by: tuple[Slug, ...] = Field(default=(), description="Stakeholder ids.")
     summary: tuple[Claim, ...] = ()
     components: tuple[Component, ...] = Field(default=(), description="Components or phases, in order.")
@@ -146,8 +146,8 @@ class Stakeholder(Record):
     """A country, person or organisation with a part in the story."""
 
     id: Slug
-    name: Text
-    kind: StakeholderKind
+    name: Text = Field(description="Full name, e.g. `Kim Jong Un` or `UN Security Council`.")
+    kind: StakeholderKind = Field(description="A country, a person or an organisation.")
     aliases: tuple[Text, ...] = Field(
         default=(), description="Other names; mentions of the name and aliases in sources link here."
     )
@@ -165,13 +165,17 @@ class SourceMeta(Record):
     """Metadata of a source; the body is the `.txt` or `.md` file with the same name."""
 
     id: Slug
-    title: Text
+    title: Text = Field(
+        description="The headline as published; a title the desk supplies goes in [brackets]."
+    )
     author: Text | None = Field(default=None, description="Empty when the text does not say.")
-    publisher: Text | None = None
+    publisher: Text | None = Field(default=None, description="Empty when the text does not say.")
     date: dt.date | None = Field(default=None, description="Publication date; empty if unknown.")
     url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$")] | None = None
-    kind: SourceKind
-    language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(?:-[A-Za-z0-9]+)*$")] = "en"
+    kind: SourceKind = Field(description="What kind of text it is.")
+    language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(?:-[A-Za-z0-9]+)*$")] = Field(
+        default="en", description="Language code of the text, e.g. `en`."
+    )
     updated: dt.date | None = Field(
         default=None, description="When the desk added or last revised this source; dates it in the feed."
     )

@@ -154,6 +154,9 @@ def _problem(schema: type[BaseModel], document: YamlDocument, error: Any) -> Pro
                 "write a full address starting with https://",
                 code="BRF018",
             )
+        if field == "language":
+            hint = "use a language code such as en, fr, ko or pt-BR"
+            return Problem(where, f"{shown} is not a language code", hint, code="BRF020")
         return Problem(where, f"{shown} is not valid here", str(error["msg"]), code="BRF020")
     if kind.startswith(("date_", "datetime_")):
         return Problem(

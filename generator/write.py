@@ -19,7 +19,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.errors import BriefingError, Location, Problem
+from generator.errors import BriefingError, Location, Problem, relative_name
 from generator.render import OutputFile
 
 #: Written into every output directory; marks it as ours and lists what we wrote.
@@ -44,7 +44,7 @@ def check_output_dir(out_dir: Path, project_root: Path, sources: Sequence[Path])
     neither one of them, nor inside them, nor around them.
     """
     out = out_dir.resolve()
-    shown = Location(str(out_dir))
+    shown = Location(relative_name(out_dir, Path.cwd()))
     hint = "choose a separate output directory, e.g. --out site"
     for path in (project_root, *sources):
         guarded = path.resolve()
@@ -52,14 +52,22 @@ def check_output_dir(out_dir: Path, project_root: Path, sources: Sequence[Path])
             return [
                 Problem(
                     shown,
-                    f"refusing to write the site over {path}, which holds project files",
+                    f"refusing to write the site over {relative_name(path, Path.cwd()) or '.'}, "
+                    "which holds project files",
                     hint,
                     code="BRF031",
                 )
             ]
     for path in sources:
         if path.resolve() in out.parents:
-            return [Problem(shown, f"refusing to write the site inside {path}", hint, code="BRF031")]
+            return [
+                Problem(
+                    shown,
+                    f"refusing to write the site inside {relative_name(path, Path.cwd())}",
+                    hint,
+                    code="BRF031",
+                )
+            ]
     if out.exists() and not out.is_dir():
         return [
             Problem(

@@ -25,7 +25,11 @@ LAYERS: list[set[str]] = [
     {"generator.load"},
     {"generator.validate"},
     {"generator.config"},
+    # authoring tools beside the pipeline: they read content the way the build does
+    {"generator.schema"},
+    {"generator.scaffold"},
     {"generator.link"},
+    {"generator.editorial"},
     {"generator.feeds"},
     {"generator.render", "generator.deps"},
     {"generator.write"},
