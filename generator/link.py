@@ -368,7 +368,7 @@ class _QuoteIndex:
         block = self.blocks[best[2]]
         alignment = fuzz.partial_ratio_alignment(wanted, block.normal)
         start, end = (alignment.dest_start, alignment.dest_end) if alignment else (0, 120)
-        passage = _whole_words(block.normal, start, end)
+        passage = original_words(block.text, _whole_words(block.normal, start, end))
         hint = (
             f"closest passage ({self.source.body.file}:{block.line}, {best[1]:.0f}% alike): "
             f'"{passage}"; copy the words exactly as the source writes them'
