@@ -22,7 +22,7 @@ import pytest
 import yaml
 
 from generator.build import BuildResult, build
-from generator.config import load_config
+from generator.config import Config, SiteConfig, load_config
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "config.yaml"
@@ -48,6 +48,19 @@ def build_into(out: Path, base_url: str | None = None, content_dir: Path | None 
     """Build the project (its config.yaml and templates) into `out`."""
     config = load_config(CONFIG, content_dir=content_dir, output_dir=out, base_url=base_url)
     return Built(out, build(config))
+
+
+def fixture_config(content: Path, out: Path) -> Config:
+    """The configuration of a fixture folder that holds content directly, with the
+    project's templates, building into `out`."""
+    return Config(
+        site=SiteConfig(title="Test briefing", description="Fixture"),
+        root=content,
+        config_file=content / "config.yaml",
+        content_dir=content,
+        output_dir=out,
+        templates_dir=ROOT / "templates",
+    )
 
 
 def copy_project(root: Path) -> Path:

@@ -9,16 +9,16 @@ depends on the day it runs.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import re
 from datetime import date
 from pathlib import Path
 
 import pytest
+from conftest import fixture_config
 
 from generator.build import load_site
-from generator.config import Config, SiteConfig, load_config
+from generator.config import Config, load_config
 from generator.editorial import (
     CITABLE_KINDS,
     NOTE_CODES,
@@ -40,16 +40,7 @@ TODAY = date(2026, 11, 22)
 
 
 def config_for(content: Path, out: Path) -> Config:
-    values = {
-        "site": SiteConfig(title="Test briefing", description="Fixture"),
-        "root": content,
-        "config_file": content / "config.yaml",
-        "content_dir": content,
-        "output_dir": out,
-        "templates_dir": TEMPLATES,
-    }
-    names = {f.name for f in dataclasses.fields(Config)}
-    return Config(**{key: value for key, value in values.items() if key in names})
+    return fixture_config(content, out)
 
 
 def report_for(folder: Path, out: Path, **options: float) -> EditorialReport:

@@ -7,14 +7,14 @@ hint line), with files relative to the fixture folder.
 
 from __future__ import annotations
 
-import dataclasses
 import textwrap
 from pathlib import Path
 
 import pytest
+from conftest import fixture_config
 
 from generator.build import build_site
-from generator.config import Config, SiteConfig
+from generator.config import Config
 from generator.errors import BriefingError, Location
 from generator.model import Stakeholder, Summit
 from generator.validate import validate_document
@@ -27,16 +27,7 @@ CASES = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir())
 
 
 def config_for(content: Path, out: Path) -> Config:
-    values = {
-        "site": SiteConfig(title="Test briefing", description="Fixture"),
-        "root": content,
-        "config_file": content / "config.yaml",
-        "content_dir": content,
-        "output_dir": out,
-        "templates_dir": TEMPLATES,
-    }
-    names = {f.name for f in dataclasses.fields(Config)}
-    return Config(**{key: value for key, value in values.items() if key in names})
+    return fixture_config(content, out)
 
 
 def build_problems(content: Path, out: Path) -> list[str]:
