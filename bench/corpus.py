@@ -119,7 +119,7 @@ def make_project(root: Path, sources: int = 1000, seed: int = 7) -> Path:
         (content / folder).mkdir(parents=True)
     shutil.copytree(REPO / "templates", root / "templates")
     (root / "config.yaml").write_text(
-        "title: Synthetic briefing\ndescription: A generated briefing for benchmarks.\nbase_url: ''\n",
+        "title: Synthetic briefing\ndescription: A generated briefing for benchmarks.\n",
         encoding="utf-8",
     )
     summaries = max(10, sources // 10)

@@ -77,10 +77,15 @@ def measure(project: Path, summary: Path, edits: int) -> list[float]:
     )
     try:
         assert server.stdout is not None
+        seen = []
         for line in server.stdout:  # wait for the first build and the server
+            seen.append(line)
             if "serving" in line:
                 break
-        threading.Thread(target=lambda: [None for _ in server.stdout], daemon=True).start()  # type: ignore[union-attr]
+        else:
+            raise RuntimeError("briefing serve did not start:\n" + "".join(seen))
+        rebuilds: list[str] = []
+        threading.Thread(target=lambda: rebuilds.extend(server.stdout), daemon=True).start()  # type: ignore[arg-type]
         listener = EventListener(port)
         time.sleep(0.5)
         original = summary.read_text(encoding="utf-8")
@@ -94,6 +99,11 @@ def measure(project: Path, summary: Path, edits: int) -> list[float]:
             arrived = listener.wait_for(i + 1)
             latencies.append((arrived - start) * 1000)
             time.sleep(0.3)  # let the page reload settle, as between two saves
+        times = [
+            float(line.split(" in ")[1].split(" ms")[0]) for line in rebuilds if line.startswith("rebuilt")
+        ]
+        if times:
+            print(f"  (rebuild itself, as the server logs it: median {statistics.median(times):.0f} ms)")
         return latencies
     finally:
         server.terminate()

@@ -55,6 +55,9 @@ class SiteConfig(Record):
     content_dir: Text = Field(default="content", description="Folder of the content, relative to this file.")
     output_dir: Text = Field(default="site", description="Where the site is built, relative to this file.")
     templates_dir: Text = Field(default="templates", description="Folder of the templates and static/ files.")
+    feed_limit: int = Field(
+        default=50, ge=0, description="How many of the newest dated entries the Atom feed carries; 0 for all."
+    )
     trailer_patterns: tuple[Text, ...] = Field(
         default=DEFAULT_TRAILERS,
         description="Regular expressions; a source body is cut from the first whole line that "

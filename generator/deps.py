@@ -13,14 +13,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from generator.feeds import feed_entries
 from generator.link import EntityRef, LinkedSite
 
 #: ("summit", id) and the like for records; ("kind", K) for the membership of a kind;
 #: ("names",) for the names and aliases mentions are matched against; ("citations",) for
-#: the number of citations of each source; ("template", name).
+#: the number of citations of each source; ("feed",) for the entries of the feed;
+#: ("template", name).
 Input = tuple[str, ...]
 NAMES: Input = ("names",)
 CITATION_COUNTS: Input = ("citations",)
+FEED_ENTRIES: Input = ("feed",)
 
 
 def record_inputs(site: LinkedSite) -> dict[Input, Any]:
@@ -38,6 +41,7 @@ def record_inputs(site: LinkedSite) -> dict[Input, Any]:
         values[("kind", kind)] = tuple(sorted(key[1] for key in values if key[0] == kind))
     values[NAMES] = tuple(sorted(site.mentions.targets.items()))
     values[CITATION_COUNTS] = tuple(sorted(site.citations_of_source.items()))
+    values[FEED_ENTRIES] = tuple(feed_entries(site))
     return values
 
 
@@ -72,7 +76,7 @@ def page_inputs(site: LinkedSite) -> dict[str, frozenset[Input]]:
         "robots.txt": set(),
         "CNAME": set(),
         "sitemap.xml": {("kind", kind) for kind in ("summit", "proposal", "stakeholder", "source")},
-        "feed.xml": all_of("summit") | all_of("proposal") | all_of("stakeholder") | all_of("source"),
+        "feed.xml": {FEED_ENTRIES},
     }
     for summit in site.summits:
         inputs = all_of("summit")  # previous / next follow the chronology of all summits

@@ -36,7 +36,8 @@ class FeedEntry:
 
 
 def feed_entries(site: LinkedSite) -> list[FeedEntry]:
-    """Every summary and source with a date, newest first, then by title."""
+    """The newest summaries and sources with a date (`feed_limit` of them), newest first,
+    then by title."""
     base = site.config.base_url
     entries: list[FeedEntry] = []
     for summit in site.summits:
@@ -92,7 +93,9 @@ def feed_entries(site: LinkedSite) -> list[FeedEntry]:
                     "source",
                 )
             )
-    return sorted(entries, key=lambda e: (-e.updated.toordinal(), e.title, e.url))
+    entries.sort(key=lambda e: (-e.updated.toordinal(), e.title, e.url))
+    limit = site.config.feed_limit
+    return entries[:limit] if limit else entries
 
 
 def _first_claim(claims: Iterable[object]) -> str:
@@ -105,10 +108,9 @@ def _moment(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(0, 0), tzinfo=dt.timezone.utc)
 
 
-def render_feed(site: LinkedSite) -> bytes:
-    """The Atom feed of the briefing's dated summaries and sources."""
+def render_feed(site: LinkedSite, entries: list[FeedEntry]) -> bytes:
+    """The Atom feed of `entries` (see `feed_entries`)."""
     config = site.config
-    entries = feed_entries(site)
     feed = FeedGenerator()
     feed.id(config.base_url)
     feed.title(config.title)

@@ -19,7 +19,15 @@ import jinja2
 from markdown_it.token import Token
 from markupsafe import Markup, escape
 
-from generator.feeds import FEED, SITEMAP, render_cname, render_feed, render_robots, render_sitemap
+from generator.feeds import (
+    FEED,
+    SITEMAP,
+    feed_entries,
+    render_cname,
+    render_feed,
+    render_robots,
+    render_sitemap,
+)
 from generator.link import (
     EntityRef,
     LinkedSite,
@@ -193,7 +201,7 @@ def page_jobs(site: LinkedSite) -> dict[str, PageJob]:
         PageJob("sources/index.html", "sources.html", partial(render_source_index, site)),
         PageJob("404.html", "404.html", partial(render_not_found, site)),
         PageJob(".nojekyll", "", lambda env: OutputFile(".nojekyll", b"")),
-        PageJob(FEED, "", lambda env: OutputFile(FEED, render_feed(site))),
+        PageJob(FEED, "", lambda env: OutputFile(FEED, render_feed(site, feed_entries(site)))),
         PageJob("robots.txt", "", lambda env: OutputFile("robots.txt", render_robots(site))),
     ]
     if site.config.cname:

@@ -10,7 +10,15 @@ import pytest
 
 from generator.build import BuildState, rebuild
 from generator.config import Config, load_config
-from generator.deps import CITATION_COUNTS, NAMES, changed_inputs, page_inputs, record_inputs, stale_pages
+from generator.deps import (
+    CITATION_COUNTS,
+    FEED_ENTRIES,
+    NAMES,
+    changed_inputs,
+    page_inputs,
+    record_inputs,
+    stale_pages,
+)
 from generator.render import make_environment
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,8 +79,10 @@ def test_changed_inputs_names_the_edited_record(project: Path) -> None:
     path = project / "content/proposals/financial-aid.yaml"
     path.write_text(path.read_text().replace("title: ", "title: Extra ", 1))
     after, _ = rebuild(config, before)
+    # the record itself, and the feed, whose entries show titles
     assert changed_inputs(record_inputs(before.site), record_inputs(after.site)) == {
-        ("proposal", "financial-aid")
+        ("proposal", "financial-aid"),
+        FEED_ENTRIES,
     }
 
 

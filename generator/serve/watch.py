@@ -23,6 +23,9 @@ from generator.config import Config
 from generator.load import is_ignored
 
 ChangeKind = Literal["content", "template", "static", "config"]
+#: Editors finish a save (temporary file, renames, backup deleted) within a few
+#: milliseconds, and a checkout of many files within tens: this much quiet ends a burst.
+QUIET_SECONDS = 0.03
 #: Event types that mean a file's bytes or presence may have changed; reads ("opened",
 #: "closed_no_write") are not changes, and the build itself reads every file.
 CHANGE_EVENTS = frozenset({"created", "modified", "deleted", "moved", "closed"})
@@ -67,7 +70,7 @@ class Debouncer:
     since the first), then releases them as one change set. Pure: the caller gives the
     time, so it can be tested without sleeping."""
 
-    def __init__(self, quiet: float = 0.05, longest: float = 2.0) -> None:
+    def __init__(self, quiet: float = QUIET_SECONDS, longest: float = 2.0) -> None:
         self.quiet = quiet
         self.longest = longest
         self._pending: dict[str, ChangeKind] = {}
@@ -115,7 +118,9 @@ class ProjectWatcher:
     """Watches the inputs of a build and calls `on_change` with each debounced change set,
     one at a time, on its own thread (events during a rebuild wait for the next one)."""
 
-    def __init__(self, config: Config, on_change: Callable[[ChangeSet], None], quiet: float = 0.05) -> None:
+    def __init__(
+        self, config: Config, on_change: Callable[[ChangeSet], None], quiet: float = QUIET_SECONDS
+    ) -> None:
         self.config = config
         self.on_change = on_change
         self.debouncer = Debouncer(quiet)
