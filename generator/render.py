@@ -118,7 +118,7 @@ class BlockView:
 
 
 @dataclass
-class _Notes:
+class NoteCollector:
     """Numbers citations on one page, in reading order; one number per distinct quote."""
 
     site: LinkedSite
@@ -257,7 +257,7 @@ def static_files(templates_dir: Path) -> list[OutputFile]:
 # -- shared pieces ------------------------------------------------------------------------
 
 
-def _meta(
+def page_meta(
     site: LinkedSite, path: str, title: str, description: str = "", *, rooted: bool = False
 ) -> PageMeta:
     section = path.split("/", 1)[0]
@@ -281,35 +281,39 @@ def _meta(
     )
 
 
-def _page(env: jinja2.Environment, template: str, out: str, meta: PageMeta, **context: Any) -> OutputFile:
+def render_page(
+    env: jinja2.Environment, template: str, out: str, meta: PageMeta, **context: Any
+) -> OutputFile:
     text = env.get_template(template).render(page=meta, **context)
     return OutputFile(out, text.encode("utf-8"))
 
 
-def _entity_link(site: LinkedSite, page: str, ref: EntityRef, detail: str = "") -> Link:
+def entity_link(site: LinkedSite, page: str, ref: EntityRef, detail: str = "") -> Link:
     kind, ident = ref
     return Link(site.title_of(ref), href(page, page_path(kind, ident)), detail)
 
 
-def _claims(items: Sequence[Any], path_field: str, notes: _Notes, label: str = "") -> tuple[ClaimView, ...]:
+def claim_views(
+    items: Sequence[Any], path_field: str, notes: NoteCollector, label: str = ""
+) -> tuple[ClaimView, ...]:
     return tuple(
         ClaimView(claim_fragment((path_field, i)), render_inline(item.text), notes.refs(item.cite), label)
         for i, item in enumerate(items)
     )
 
 
-def _cited_sources(site: LinkedSite, page: str, ref: EntityRef) -> tuple[Link, ...]:
-    return tuple(_entity_link(site, page, ("source", ident)) for ident in site.sources_cited_by.get(ref, ()))
+def cited_sources(site: LinkedSite, page: str, ref: EntityRef) -> tuple[Link, ...]:
+    return tuple(entity_link(site, page, ("source", ident)) for ident in site.sources_cited_by.get(ref, ()))
 
 
 def _mentioned_in(site: LinkedSite, page: str, ref: EntityRef) -> tuple[Link, ...]:
     return tuple(
-        _entity_link(site, page, ("source", ident), f"{count} mention{'s' if count != 1 else ''}")
+        entity_link(site, page, ("source", ident), f"{count} mention{'s' if count != 1 else ''}")
         for ident, count in site.mentions_of_entity.get(ref, ())
     )
 
 
-def _date_range(summit: Summit) -> str:
+def date_range(summit: Summit) -> str:
     if summit.start is None:
         return "Date not set"
     if summit.end is None or summit.end == summit.start:
@@ -319,7 +323,7 @@ def _date_range(summit: Summit) -> str:
     return f"{summit.start.day} {summit.start:%B %Y} – {summit.end.day} {summit.end:%B %Y}"
 
 
-def _datetime_attr(summit: Summit) -> str:
+def datetime_attr(summit: Summit) -> str:
     return summit.start.isoformat() if summit.start else ""
 
 
@@ -334,11 +338,11 @@ class SummitRow:
     outcome: str
 
 
-def _summit_row(site: LinkedSite, page: str, summit: Summit) -> SummitRow:
+def summit_row(site: LinkedSite, page: str, summit: Summit) -> SummitRow:
     return SummitRow(
-        link=_entity_link(site, page, ("summit", summit.id)),
-        dates=_date_range(summit),
-        datetime=_datetime_attr(summit),
+        link=entity_link(site, page, ("summit", summit.id)),
+        dates=date_range(summit),
+        datetime=datetime_attr(summit),
         status=summit.status,
         kind=summit.kind,
         place=summit.place or "",
@@ -351,17 +355,17 @@ def _summit_row(site: LinkedSite, page: str, summit: Summit) -> SummitRow:
 
 def render_home(site: LinkedSite, env: jinja2.Environment) -> OutputFile:
     page = HOME
-    meta = _meta(site, page, site.config.title)
+    meta = page_meta(site, page, site.config.title)
     open_proposals = [p for p in site.proposals if p.status == "open"]
-    return _page(
+    return render_page(
         env,
         "home.html",
         "index.html",
         meta,
         site=site.config,
-        summits=[_summit_row(site, page, s) for s in site.summits],
+        summits=[summit_row(site, page, s) for s in site.summits],
         proposals=[
-            _entity_link(site, page, ("proposal", p.id), CATEGORY_LABELS[p.category]) for p in open_proposals
+            entity_link(site, page, ("proposal", p.id), CATEGORY_LABELS[p.category]) for p in open_proposals
         ],
         sources=[_source_row(site, page, s) for s in site.sources[:5]],
         counts={
@@ -376,9 +380,9 @@ def render_home(site: LinkedSite, env: jinja2.Environment) -> OutputFile:
 
 def render_summit_index(site: LinkedSite, env: jinja2.Environment) -> OutputFile:
     page = page_path("summit")
-    meta = _meta(site, page, "Summits and meetings")
-    rows = [_summit_row(site, page, s) for s in site.summits]
-    return _page(env, "summits.html", page + "index.html", meta, site=site.config, summits=rows)
+    meta = page_meta(site, page, "Summits and meetings")
+    rows = [summit_row(site, page, s) for s in site.summits]
+    return render_page(env, "summits.html", page + "index.html", meta, site=site.config, summits=rows)
 
 
 def render_proposal_index(site: LinkedSite, env: jinja2.Environment) -> OutputFile:
@@ -386,8 +390,8 @@ def render_proposal_index(site: LinkedSite, env: jinja2.Environment) -> OutputFi
     groups = _grouped(
         site, page, "proposal", site.proposals, CATEGORY_LABELS, lambda p: p.category, lambda p: p.status
     )
-    meta = _meta(site, page, "Proposals")
-    return _page(env, "proposals.html", page + "index.html", meta, site=site.config, groups=groups)
+    meta = page_meta(site, page, "Proposals")
+    return render_page(env, "proposals.html", page + "index.html", meta, site=site.config, groups=groups)
 
 
 def render_stakeholder_index(site: LinkedSite, env: jinja2.Environment) -> OutputFile:
@@ -395,8 +399,8 @@ def render_stakeholder_index(site: LinkedSite, env: jinja2.Environment) -> Outpu
     groups = _grouped(
         site, page, "stakeholder", site.stakeholders, KIND_LABELS, lambda s: s.kind, lambda s: s.role or ""
     )
-    meta = _meta(site, page, "Stakeholders")
-    return _page(env, "stakeholders.html", page + "index.html", meta, site=site.config, groups=groups)
+    meta = page_meta(site, page, "Stakeholders")
+    return render_page(env, "stakeholders.html", page + "index.html", meta, site=site.config, groups=groups)
 
 
 def _grouped(
@@ -412,7 +416,7 @@ def _grouped(
     groups = []
     for key, label in labels.items():
         links = [
-            _entity_link(site, page, (kind, item.id), detail(item)) for item in items if group_of(item) == key
+            entity_link(site, page, (kind, item.id), detail(item)) for item in items if group_of(item) == key
         ]
         if links:
             groups.append((label, links))
@@ -431,7 +435,7 @@ class SourceRow:
 def _source_row(site: LinkedSite, page: str, source: Source) -> SourceRow:
     meta = source.meta
     return SourceRow(
-        link=_entity_link(site, page, ("source", meta.id)),
+        link=entity_link(site, page, ("source", meta.id)),
         kind=meta.kind,
         author=meta.author or "",
         date=meta.date.isoformat() if meta.date else "",
@@ -441,15 +445,15 @@ def _source_row(site: LinkedSite, page: str, source: Source) -> SourceRow:
 
 def render_source_index(site: LinkedSite, env: jinja2.Environment) -> OutputFile:
     page = page_path("source")
-    meta = _meta(site, page, "Sources")
+    meta = page_meta(site, page, "Sources")
     rows = [_source_row(site, page, s) for s in site.sources]
-    return _page(env, "sources.html", page + "index.html", meta, site=site.config, sources=rows)
+    return render_page(env, "sources.html", page + "index.html", meta, site=site.config, sources=rows)
 
 
 def render_not_found(site: LinkedSite, env: jinja2.Environment) -> OutputFile:
     # Served for every missing path at any depth, so its links are rooted at the base path.
-    meta = _meta(site, "404.html", "Page not found", rooted=True)
-    return _page(env, "404.html", "404.html", meta, site=site.config)
+    meta = page_meta(site, "404.html", "Page not found", rooted=True)
+    return render_page(env, "404.html", "404.html", meta, site=site.config)
 
 
 # -- entity pages -------------------------------------------------------------------------
@@ -457,39 +461,39 @@ def render_not_found(site: LinkedSite, env: jinja2.Environment) -> OutputFile:
 
 def render_summit_page(site: LinkedSite, env: jinja2.Environment, summit: Summit) -> OutputFile:
     page = page_path("summit", summit.id)
-    notes = _Notes(site, page)
-    summary = _claims(summit.summary, "summary", notes)
-    outcomes = _claims(summit.key_outcomes, "key_outcomes", notes)
-    lessons = _claims(summit.lessons, "lessons", notes)
+    notes = NoteCollector(site, page)
+    summary = claim_views(summit.summary, "summary", notes)
+    outcomes = claim_views(summit.key_outcomes, "key_outcomes", notes)
+    lessons = claim_views(summit.lessons, "lessons", notes)
     on_table = tuple(
         ClaimView(
             claim_fragment(("proposals", i)),
             render_inline(item.text),
             notes.refs(item.cite),
-            link=_entity_link(site, page, ("proposal", item.proposal)),
+            link=entity_link(site, page, ("proposal", item.proposal)),
         )
         for i, item in enumerate(summit.proposals)
     )
     order = list(site.summits)
     index = order.index(summit)
-    previous = _entity_link(site, page, ("summit", order[index - 1].id)) if index > 0 else None
-    following = _entity_link(site, page, ("summit", order[index + 1].id)) if index + 1 < len(order) else None
-    meta = _meta(site, page, summit.name, summit.outcome or "")
-    return _page(
+    previous = entity_link(site, page, ("summit", order[index - 1].id)) if index > 0 else None
+    following = entity_link(site, page, ("summit", order[index + 1].id)) if index + 1 < len(order) else None
+    meta = page_meta(site, page, summit.name, summit.outcome or "")
+    return render_page(
         env,
         "summit.html",
         page + "index.html",
         meta,
         site=site.config,
         summit=summit,
-        dates=_date_range(summit),
-        datetime=_datetime_attr(summit),
-        participants=[_entity_link(site, page, ("stakeholder", s)) for s in summit.participants],
+        dates=date_range(summit),
+        datetime=datetime_attr(summit),
+        participants=[entity_link(site, page, ("stakeholder", s)) for s in summit.participants],
         summary=summary,
         outcomes=outcomes,
         lessons=lessons,
         on_table=on_table,
-        sources=_cited_sources(site, page, ("summit", summit.id)),
+        sources=cited_sources(site, page, ("summit", summit.id)),
         previous=previous,
         following=following,
         notes=notes.notes,
@@ -498,8 +502,8 @@ def render_summit_page(site: LinkedSite, env: jinja2.Environment, summit: Summit
 
 def render_proposal_page(site: LinkedSite, env: jinja2.Environment, proposal: Proposal) -> OutputFile:
     page = page_path("proposal", proposal.id)
-    notes = _Notes(site, page)
-    summary = _claims(proposal.summary, "summary", notes)
+    notes = NoteCollector(site, page)
+    summary = claim_views(proposal.summary, "summary", notes)
     components = tuple(
         ClaimView(claim_fragment(("components", i)), render_inline(c.text), notes.refs(c.cite), label=c.name)
         for i, c in enumerate(proposal.components)
@@ -509,7 +513,7 @@ def render_proposal_page(site: LinkedSite, env: jinja2.Environment, proposal: Pr
             claim_fragment(("positions", i)),
             render_inline(p.text),
             notes.refs(p.cite),
-            link=_entity_link(site, page, ("stakeholder", p.stakeholder)),
+            link=entity_link(site, page, ("stakeholder", p.stakeholder)),
             badge=p.stance,
         )
         for i, p in enumerate(proposal.positions)
@@ -519,13 +523,13 @@ def render_proposal_page(site: LinkedSite, env: jinja2.Environment, proposal: Pr
             f"at-{summit_id}",
             render_inline(item.text),
             notes.refs(item.cite),
-            link=_entity_link(site, page, ("summit", summit_id)),
+            link=entity_link(site, page, ("summit", summit_id)),
         )
         for summit_id, item in _in_chronological_order(site, site.summits_of_proposal.get(proposal.id, ()))
     )
-    obstacles = _claims(proposal.obstacles, "obstacles", notes)
-    meta = _meta(site, page, proposal.title)
-    return _page(
+    obstacles = claim_views(proposal.obstacles, "obstacles", notes)
+    meta = page_meta(site, page, proposal.title)
+    return render_page(
         env,
         "proposal.html",
         page + "index.html",
@@ -533,14 +537,14 @@ def render_proposal_page(site: LinkedSite, env: jinja2.Environment, proposal: Pr
         site=site.config,
         proposal=proposal,
         category=CATEGORY_LABELS[proposal.category],
-        proposed_by=[_entity_link(site, page, ("stakeholder", s)) for s in proposal.proposed_by],
+        proposed_by=[entity_link(site, page, ("stakeholder", s)) for s in proposal.proposed_by],
         summary=summary,
         components=components,
         positions=positions,
         stance_labels=STANCE_LABELS,
         summits=summits,
         obstacles=obstacles,
-        sources=_cited_sources(site, page, ("proposal", proposal.id)),
+        sources=cited_sources(site, page, ("proposal", proposal.id)),
         notes=notes.notes,
     )
 
@@ -552,12 +556,12 @@ def _in_chronological_order(site: LinkedSite, pairs: Iterable[tuple[str, Any]]) 
 
 def render_stakeholder_page(site: LinkedSite, env: jinja2.Environment, person: Stakeholder) -> OutputFile:
     page = page_path("stakeholder", person.id)
-    notes = _Notes(site, page)
-    summary = _claims(person.summary, "summary", notes)
+    notes = NoteCollector(site, page)
+    summary = claim_views(person.summary, "summary", notes)
     summit_ids = set(site.summits_of_stakeholder.get(person.id, ()))
-    summits = [_summit_row(site, page, s) for s in site.summits if s.id in summit_ids]
+    summits = [summit_row(site, page, s) for s in site.summits if s.id in summit_ids]
     proposed = [
-        _entity_link(site, page, ("proposal", ident))
+        entity_link(site, page, ("proposal", ident))
         for ident in sorted(
             site.proposals_of_stakeholder.get(person.id, ()), key=lambda i: site.proposal(i).title
         )
@@ -567,15 +571,15 @@ def render_stakeholder_page(site: LinkedSite, env: jinja2.Environment, person: S
             f"on-{ident}",
             render_inline(position.text),
             notes.refs(position.cite),
-            link=_entity_link(site, page, ("proposal", ident)),
+            link=entity_link(site, page, ("proposal", ident)),
             badge=position.stance,
         )
         for ident, position in sorted(
             site.positions_of_stakeholder.get(person.id, ()), key=lambda pair: site.proposal(pair[0]).title
         )
     )
-    meta = _meta(site, page, person.name, person.role or "")
-    return _page(
+    meta = page_meta(site, page, person.name, person.role or "")
+    return render_page(
         env,
         "stakeholder.html",
         page + "index.html",
@@ -589,7 +593,7 @@ def render_stakeholder_page(site: LinkedSite, env: jinja2.Environment, person: S
         positions=positions,
         stance_labels=STANCE_LABELS,
         mentioned_in=_mentioned_in(site, page, ("stakeholder", person.id)),
-        sources=_cited_sources(site, page, ("stakeholder", person.id)),
+        sources=cited_sources(site, page, ("stakeholder", person.id)),
         notes=notes.notes,
     )
 
@@ -611,8 +615,8 @@ def render_source_page(site: LinkedSite, env: jinja2.Environment, source: Source
             )
         blocks.append(BlockView(block.kind, block.anchor, render_block(block, mention), tuple(cited_by)))
     mentioned = sorted(site.mention_scans[source.meta.id][2], key=lambda ref: (ref[0], site.title_of(ref)))
-    meta = _meta(site, page, source.meta.title)
-    return _page(
+    meta = page_meta(site, page, source.meta.title)
+    return render_page(
         env,
         "source.html",
         page + "index.html",
@@ -622,7 +626,7 @@ def render_source_page(site: LinkedSite, env: jinja2.Environment, source: Source
         body_file=source.body.file,
         blocks=blocks,
         citing_pages=sorted(citing_pages.values(), key=lambda link: link.text),
-        mentioned=[_entity_link(site, page, ref) for ref in mentioned],
+        mentioned=[entity_link(site, page, ref) for ref in mentioned],
         cited_count=sum(len(b.cited_by) for b in blocks),
     )
 
