@@ -25,6 +25,7 @@ from generator.errors import BriefingError, Location, Problem, relative_name
 from generator.link import LinkedSite, claims_of, link
 from generator.load import LoadedContent, load_content
 from generator.render import OutputFile, PageJob, make_environment, page_jobs, static_files
+from generator.search import BUNDLE, index_site, refresh_index
 from generator.validate import ValidatedContent, validate
 from generator.write import MANIFEST, WriteReport, check_output_dir, update_site, write_site
 
@@ -94,12 +95,14 @@ def rebuild(
     swap_guard: AbstractContextManager[object] | None = None,
     content_changed: bool = True,
     discard: Callable[[Path], None] | None = None,
+    search: bool = True,
 ) -> tuple[BuildState, BuildResult]:
     """Build the site into `config.output_dir`, incrementally when `previous` is given.
 
     With `content_changed` off (only templates or static files changed), the content is
     not read again and the previous linked site is reused. `swap_guard` and `discard`
-    are handed to `write_site`.
+    are handed to `write_site`. The search index is rebuilt with the site, except after
+    an incremental rebuild with `search` off (the preview refreshes it in the background).
     """
     clock = _Clock()
     if previous is not None and not (config.output_dir / MANIFEST).is_file():
@@ -139,11 +142,19 @@ def rebuild(
     sources = (config.content_dir, config.templates_dir)
     if previous is None:
         report = write_site(
-            pages + assets, config.output_dir, config.root, sources, swap_guard=swap_guard, discard=discard
+            pages + assets,
+            config.output_dir,
+            config.root,
+            sources,
+            swap_guard=swap_guard,
+            discard=discard,
+            prepare=lambda staging: index_site(staging, staging / BUNDLE),
         )
     else:
         remove = previous.outputs - set(jobs) - {a.path for a in assets}
         report = update_site(pages + assets, remove, config.output_dir, config.root, sources, swap_guard)
+        if search and report.changed:
+            refresh_index(config.output_dir, swap_guard)
     clock.lap("write")
     outputs = frozenset(jobs) | {a.path for a in assets}
     state = BuildState(site, loaded, validated, records, inputs, templates, closure, outputs)

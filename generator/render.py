@@ -36,6 +36,7 @@ from generator.link import (
 )
 from generator.markdown import block_parser, render_inline
 from generator.model import Citation, Proposal, Stakeholder, Summit
+from generator.search import BUNDLE
 from generator.sourcetext import Block
 from generator.urls import ASSETS, HOME, absolute_url, base_path, href, page_path, text_fragment
 from generator.validate import Source
@@ -71,6 +72,11 @@ class PageMeta:
     feed: str
     #: Social-card type: "website" for the home page, "article" otherwise.
     kind: str
+    #: The search filter the page is listed under (Summit, Proposal, ...); empty: not indexed.
+    search_kind: str
+    search_script: str
+    search_stylesheet: str
+    script: str
 
 
 @dataclass(frozen=True)
@@ -80,6 +86,8 @@ class NoteRef:
     number: int
     href: str
     quote: str
+    #: Title of the cited source, for the preview shown on hover and focus.
+    source_title: str
 
 
 @dataclass(frozen=True)
@@ -140,7 +148,8 @@ class NoteCollector:
                 self.numbers[key] = len(self.notes) + 1
                 title = self.site.source(citation.source).meta.title
                 self.notes.append(Note(self.numbers[key], target.original, title, link))
-            result.append(NoteRef(self.numbers[key], link, target.original))
+            title = self.notes[self.numbers[key] - 1].source_title
+            result.append(NoteRef(self.numbers[key], link, target.original, title))
         return tuple(result)
 
 
@@ -278,7 +287,25 @@ def page_meta(
         canonical="" if rooted else absolute_url(site.config.base_url, path),
         feed=link(FEED),
         kind="website" if path == HOME else "article",
+        search_kind="" if rooted else _search_kind(path),
+        search_script=link(f"{BUNDLE}/pagefind-ui.js"),
+        search_stylesheet=link(f"{BUNDLE}/pagefind-ui.css"),
+        script=link(ASSETS + "site.js"),
     )
+
+
+SEARCH_KINDS = {
+    "summits": "Summit",
+    "proposals": "Proposal",
+    "stakeholders": "Stakeholder",
+    "sources": "Source",
+}
+
+
+def _search_kind(path: str) -> str:
+    """Entity pages by their kind; the home page, indexes and views as overviews."""
+    parts = path.strip("/").split("/")
+    return SEARCH_KINDS.get(parts[0], "Overview") if len(parts) == 2 else "Overview"
 
 
 def render_page(

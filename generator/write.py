@@ -96,11 +96,14 @@ def write_site(
     sources: Sequence[Path],
     swap_guard: AbstractContextManager[object] | None = None,
     discard: Callable[[Path], None] | None = None,
+    prepare: Callable[[Path], None] | None = None,
 ) -> WriteReport:
     """Write `files` as the complete new content of `out_dir`.
 
-    `swap_guard` is held while the directories are swapped (a server holds it while it
-    opens a file, and so never sees a half-swap). `discard` deletes the replaced tree.
+    `prepare` runs on the complete staging directory before it goes live (the search
+    index is built there). `swap_guard` is held while the directories are swapped (a
+    server holds it while it opens a file, and so never sees a half-swap). `discard`
+    deletes the replaced tree.
     """
     problems = check_output_dir(out_dir, project_root, sources)
     # Page paths come from (kind, id) and ids are unique per kind (BRF021), so no two
@@ -130,6 +133,8 @@ def write_site(
                 target.write_bytes(file.data)
                 written.append(file.path)
         (staging / MANIFEST).write_text(json.dumps(sorted(paths), indent=0) + "\n", encoding="utf-8")
+        if prepare is not None:
+            prepare(staging)
         with swap_guard or contextlib.nullcontext():
             retired = _swap(staging, out)
     except BaseException:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from conftest import snapshot
 
 from generator.build import BuildState, rebuild
 from generator.config import Config, load_config
@@ -30,8 +31,7 @@ def project(project_copy: Path) -> Path:
 
 
 def tree(folder: Path) -> dict[str, bytes]:
-    files = sorted(p for p in folder.rglob("*") if p.is_file())
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in files}
+    return snapshot(folder)
 
 
 def full_build(config: Config, out: Path) -> dict[str, bytes]:

@@ -25,6 +25,7 @@ from generator.build import BuildState, rebuild
 from generator.config import Config, load_config
 from generator.errors import BriefingError, Location, Problem
 from generator.render import make_environment
+from generator.search import refresh_index
 from generator.serve.server import PreviewServer, PreviewState
 from generator.serve.watch import ChangeSet, ProjectWatcher
 
@@ -58,6 +59,8 @@ class LivePreview:
         self.log = log
         self.last_good: BuildState | None = None
         self.rebuilds = 0
+        self._index_wanted = threading.Event()
+        self._indexer: threading.Thread | None = None
 
     def _load_config(self) -> Config:
         o = self.overrides
@@ -95,12 +98,15 @@ class LivePreview:
                 self.swap_guard,
                 content_changed=content_changed,
                 discard=_delete_in_background,
+                search=False,
             )
         except BriefingError as error:
             self._failed(error)
             return False
         self.rebuilds += 1
         changed = result.write.changed
+        if previous is not None and changed:
+            self._refresh_search_later()
         if any(not path.endswith(".css") for path in changed):
             self.state.page_built()
         else:
@@ -113,6 +119,22 @@ class LivePreview:
             f"{result.write.written} files written, {result.write.removed} removed"
         )
         return True
+
+    def _refresh_search_later(self) -> None:
+        """Re-index for search after the browser has its new page: indexing takes longer
+        than the rebuild itself, and a search index a moment behind the page is fine."""
+        self._index_wanted.set()
+        if self._indexer is None:
+            self._indexer = threading.Thread(target=self._index_forever, name="briefing-search", daemon=True)
+            self._indexer.start()
+
+    def _index_forever(self) -> None:
+        while self._index_wanted.wait():
+            self._index_wanted.clear()
+            try:
+                refresh_index(self.config.output_dir, self.swap_guard)
+            except OSError as error:
+                self.log(f"search index not refreshed: {error}")
 
     def _failed(self, error: BriefingError) -> None:
         report = error.report()

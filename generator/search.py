@@ -1,0 +1,51 @@
+"""Full-text search with Pagefind: a static index built after every build.
+
+Pagefind (its binary ships in the `pagefind[bin]` wheel) reads the built pages and
+writes a search bundle of small files the browser fetches on demand, so search works
+offline, from any sub-path and without a server. Pages mark what to index
+(`data-pagefind-body`) and their kind as a filter (`data-pagefind-filter`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import subprocess
+import tempfile
+from contextlib import AbstractContextManager
+from pathlib import Path
+
+from pagefind.service import get_executable
+
+#: Folder of the search bundle inside the site.
+BUNDLE = "pagefind"
+
+
+def index_site(site_dir: Path, output: Path) -> None:
+    """Index the pages of `site_dir` into the bundle folder `output`."""
+    binary = get_executable()
+    if binary is None:
+        raise OSError("the Pagefind binary is missing: reinstall with `pip install 'pagefind[bin]'`")
+    run = subprocess.run(
+        [str(binary), "--site", str(site_dir), "--output-path", str(output), "--silent"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if run.returncode != 0:
+        raise OSError(f"Pagefind could not index the site: {run.stderr.strip() or run.stdout.strip()}")
+
+
+def refresh_index(site_dir: Path, swap_guard: AbstractContextManager[object] | None = None) -> None:
+    """Rebuild the bundle of a live site: index into a new folder, then swap it in under
+    `swap_guard`, so the browser never loads half an index."""
+    fresh = Path(tempfile.mkdtemp(prefix=f".{BUNDLE}-", dir=site_dir.parent))
+    try:
+        index_site(site_dir, fresh / BUNDLE)
+        retired = fresh / "retired"
+        with swap_guard or contextlib.nullcontext():
+            if (site_dir / BUNDLE).exists():
+                (site_dir / BUNDLE).rename(retired)
+            (fresh / BUNDLE).rename(site_dir / BUNDLE)
+    finally:
+        shutil.rmtree(fresh, ignore_errors=True)
