@@ -27,6 +27,7 @@ from generator.load import LoadedContent, load_content
 from generator.render import OutputFile, PageJob, make_environment, page_jobs, static_files
 from generator.search import BUNDLE, index_site, refresh_index
 from generator.validate import ValidatedContent, validate
+from generator.views import view_inputs, view_jobs
 from generator.write import MANIFEST, WriteReport, check_output_dir, update_site, write_site
 
 
@@ -119,9 +120,9 @@ def rebuild(
         closure = previous.closure if previous is not None and same else _template_closure(env)
     except jinja2.TemplateError as error:
         raise template_problem(error, config) from None
-    jobs = page_jobs(site)
+    jobs = page_jobs(site, view_jobs(site))
     records = record_inputs(site)
-    records_of_page = page_inputs(site)
+    records_of_page = page_inputs(site) | view_inputs(site)
     inputs = {
         path: records_of_page.get(path, frozenset())
         | {("template", t) for t in closure.get(job.template, ())}
@@ -206,7 +207,7 @@ def build_site(config: Config) -> tuple[LinkedSite, list[OutputFile]]:
     """The linked site and every output file of a full build, in memory; writes nothing."""
     site, _, _ = load_site(config)
     env = make_environment(config.templates_dir)
-    pages = render_pages(env, [job for _, job in sorted(page_jobs(site).items())], config)
+    pages = render_pages(env, [job for _, job in sorted(page_jobs(site, view_jobs(site)).items())], config)
     return site, pages + static_files(config.templates_dir)
 
 

@@ -9,7 +9,7 @@ quote.
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -153,11 +153,15 @@ class NoteCollector:
         return tuple(result)
 
 
+#: The site's sections, in the header of every page: (label, page path).
 NAV = (
-    ("Summits", "summit"),
-    ("Proposals", "proposal"),
-    ("Stakeholders", "stakeholder"),
-    ("Sources", "source"),
+    ("Summits", "summits/"),
+    ("Proposals", "proposals/"),
+    ("Stakeholders", "stakeholders/"),
+    ("Sources", "sources/"),
+    ("Timeline", "timeline/"),
+    ("Compare", "compare/"),
+    ("Briefing book", "book/"),
 )
 STANCE_LABELS = {
     "supports": "Supports",
@@ -199,7 +203,7 @@ class PageJob:
     render: Callable[[jinja2.Environment], OutputFile]
 
 
-def page_jobs(site: LinkedSite) -> dict[str, PageJob]:
+def page_jobs(site: LinkedSite, views: Sequence[PageJob] = ()) -> dict[str, PageJob]:
     """Every page of the site by output path; rendering is deferred so that an
     incremental build can render just the pages that changed."""
     jobs = [
@@ -237,18 +241,10 @@ def page_jobs(site: LinkedSite) -> dict[str, PageJob]:
         PageJob(f"sources/{s.meta.id}/index.html", "source.html", partial(render_source_page, site, source=s))
         for s in site.sources
     ]
+    jobs += views
     pages = [job.path for job in jobs if job.path != "404.html"]
     jobs.append(PageJob(SITEMAP, "", lambda env: OutputFile(SITEMAP, render_sitemap(site, pages))))
     return {job.path: job for job in jobs}
-
-
-def render_site(
-    site: LinkedSite, env: jinja2.Environment, only: Collection[str] | None = None
-) -> list[OutputFile]:
-    """The pages of the site (or just those in `only`), sorted by path."""
-    jobs = page_jobs(site)
-    wanted = sorted(jobs if only is None else set(only) & jobs.keys())
-    return [jobs[path].render(env) for path in wanted]
 
 
 def static_files(templates_dir: Path) -> list[OutputFile]:
@@ -274,9 +270,7 @@ def page_meta(
     def link(to: str) -> str:
         return base_path(site.config.base_url) + to if rooted else href(path, to)
 
-    nav = tuple(
-        NavItem(label, link(page_path(kind)), section == page_path(kind).rstrip("/")) for label, kind in NAV
-    )
+    nav = tuple(NavItem(label, link(target), section == target.rstrip("/")) for label, target in NAV)
     return PageMeta(
         title=title,
         path=path,

@@ -20,6 +20,7 @@ LAYERS: list[set[str]] = [
         "generator.markdown",
         "generator.urls",
         "generator.check",
+        "generator.search",
     },
     {"generator.yamlfile", "generator.sourcetext"},
     {"generator.load"},
@@ -32,6 +33,7 @@ LAYERS: list[set[str]] = [
     {"generator.editorial"},
     {"generator.feeds"},
     {"generator.render", "generator.deps"},
+    {"generator.views"},
     {"generator.write"},
     {"generator.build"},
     # the preview server sits on top of the build, which never imports it

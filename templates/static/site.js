@@ -13,6 +13,9 @@
       resetStyles: false,
       translations: { placeholder: "Search the briefing ( / )" },
     });
+    // Pagefind labels its form, not its input: name the input for screen readers.
+    const input = box.querySelector("input");
+    if (input) input.setAttribute("aria-label", "Search the briefing");
   }
   document.addEventListener("keydown", (event) => {
     if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
