@@ -98,6 +98,8 @@ class Note:
     quote: str
     source_title: str
     href: str
+    #: The passage's absolute address, printed after the note on paper.
+    url: str
 
 
 @dataclass(frozen=True)
@@ -147,7 +149,9 @@ class NoteCollector:
             if key not in self.numbers:
                 self.numbers[key] = len(self.notes) + 1
                 title = self.site.source(citation.source).meta.title
-                self.notes.append(Note(self.numbers[key], target.original, title, link))
+                source_page = page_path("source", citation.source)
+                url = f"{absolute_url(self.site.config.base_url, source_page)}#{target.anchor}"
+                self.notes.append(Note(self.numbers[key], target.original, title, link, url))
             title = self.notes[self.numbers[key] - 1].source_title
             result.append(NoteRef(self.numbers[key], link, target.original, title))
         return tuple(result)

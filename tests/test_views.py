@@ -430,7 +430,7 @@ def test_the_print_stylesheet_leaves_out_chrome_and_prints_note_addresses() -> N
         ".anchor",
     ):
         assert selector in hidden, f"print does not hide {selector}"
-    assert re.search(r"\.notes a\[href\]::after\s*\{[^}]*attr\(href\)", block)
+    assert re.search(r"\.notes a\[data-url\]::after\s*\{[^}]*attr\(data-url\)", block)
     assert re.search(r"\.book-entry\s*\{[^}]*break-before:\s*page", block)
     assert re.search(r"\btr\b[^{}]*\{[^}]*break-inside:\s*avoid", block)
 
