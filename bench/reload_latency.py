@@ -3,7 +3,8 @@
 For each briefing (the seed briefing in this repository, and a generated one), starts
 `briefing serve` on a copy, connects as a browser would (Server-Sent Events), then
 edits one summary file 20 times and measures, for each edit, the time from the moment
-the file is written to the moment the `reload` event arrives. Prints the median and
+the file is written to the moment the `reload` event for that summary's page arrives
+(pages that gather everything, such as the briefing book, follow in a second event). Prints the median and
 the spread. Not a test: the figures depend on the machine.
 
     .venv/bin/python bench/reload_latency.py [--sources 1000] [--edits 20]
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import json
 import os
 import shutil
 import socket
@@ -37,10 +39,10 @@ def free_port() -> int:
 
 
 class EventListener:
-    """Reads the SSE stream and timestamps every `reload` event."""
+    """Reads the SSE stream and timestamps every `reload` event, with the pages it names."""
 
     def __init__(self, port: int) -> None:
-        self.reloads: list[float] = []
+        self.reloads: list[tuple[float, list[str]]] = []
         self.arrived = threading.Condition()
         self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         self.connection.request("GET", "/__briefing/events")
@@ -48,25 +50,33 @@ class EventListener:
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:
-        event = ""
+        event, data = "", ""
         for raw in self.response:
             line = raw.decode().rstrip("\n")
             if line.startswith("event: "):
                 event = line[7:]
+            elif line.startswith("data: "):
+                data = line[6:]
             elif line == "" and event == "reload":
                 with self.arrived:
-                    self.reloads.append(time.perf_counter())
+                    self.reloads.append((time.perf_counter(), json.loads(data)["pages"]))
                     self.arrived.notify_all()
                 event = ""
 
-    def wait_for(self, count: int, timeout: float = 30) -> float:
+    def wait_for(self, page: str, after: float, timeout: float = 30) -> float:
+        """When the first reload event after `after` that reloads `page` arrived."""
+
+        def arrived() -> float | None:
+            return next((t for t, pages in self.reloads if t > after and (not pages or page in pages)), None)
+
         with self.arrived:
-            if not self.arrived.wait_for(lambda: len(self.reloads) >= count, timeout):
+            if not self.arrived.wait_for(lambda: arrived() is not None, timeout):
                 raise TimeoutError("no reload event")
-            return self.reloads[count - 1]
+            return arrived()  # type: ignore[return-value]
 
 
-def measure(project: Path, summary: Path, edits: int) -> list[float]:
+def measure(project: Path, summary: Path, page: str, edits: int) -> list[float]:
+    """Latencies until the page of `summary` (site-relative `page`) is told to reload."""
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "generator", "serve", "--port", str(port)],
@@ -96,7 +106,7 @@ def measure(project: Path, summary: Path, edits: int) -> list[float]:
             )
             start = time.perf_counter()
             summary.write_text(text, encoding="utf-8")
-            arrived = listener.wait_for(i + 1)
+            arrived = listener.wait_for(page, start)
             latencies.append((arrived - start) * 1000)
             time.sleep(0.3)  # let the page reload settle, as between two saves
         times = [
@@ -132,12 +142,22 @@ def main() -> None:
         shutil.copy(REPO / "config.yaml", seed / "config.yaml")
         report(
             "seed briefing (3 sources, 31 summaries)",
-            measure(seed, seed / "content/proposals/financial-aid.yaml", args.edits),
+            measure(
+                seed,
+                seed / "content/proposals/financial-aid.yaml",
+                "proposals/financial-aid/index.html",
+                args.edits,
+            ),
         )
         generated = make_project(Path(tmp) / "generated", sources=args.sources)
         report(
             f"generated briefing ({args.sources} sources, {args.sources // 10} summaries)",
-            measure(generated, generated / "content/proposals/proposal-000.yaml", args.edits),
+            measure(
+                generated,
+                generated / "content/proposals/proposal-000.yaml",
+                "proposals/proposal-000/index.html",
+                args.edits,
+            ),
         )
 
 

@@ -97,6 +97,8 @@ def rebuild(
     content_changed: bool = True,
     discard: Callable[[Path], None] | None = None,
     search: bool = True,
+    first: Callable[[str], bool] | None = None,
+    on_first: Callable[[WriteReport], None] | None = None,
 ) -> tuple[BuildState, BuildResult]:
     """Build the site into `config.output_dir`, incrementally when `previous` is given.
 
@@ -104,6 +106,9 @@ def rebuild(
     not read again and the previous linked site is reused. `swap_guard` and `discard`
     are handed to `write_site`. The search index is rebuilt with the site, except after
     an incremental rebuild with `search` off (the preview refreshes it in the background).
+    An incremental rebuild may go in two steps: the stale pages `first` selects are
+    written, `on_first` is told (the preview reloads the pages it changed), then the
+    rest (large pages that gather everything, such as the briefing book) follow.
     """
     clock = _Clock()
     if previous is not None and not (config.output_dir / MANIFEST).is_file():
@@ -137,7 +142,8 @@ def rebuild(
             if templates.get(name) != previous.templates.get(name)
         }
         wanted = stale_pages(previous.inputs, inputs, changed)
-    pages = render_pages(env, [jobs[path] for path in sorted(wanted)], config)
+    later = {path for path in wanted if first is not None and previous is not None and not first(path)}
+    pages = render_pages(env, [jobs[path] for path in sorted(wanted - later)], config)
     assets = static_files(config.templates_dir)
     clock.lap("render")
     sources = (config.content_dir, config.templates_dir)
@@ -154,6 +160,17 @@ def rebuild(
     else:
         remove = previous.outputs - set(jobs) - {a.path for a in assets}
         report = update_site(pages + assets, remove, config.output_dir, config.root, sources, swap_guard)
+        if later:
+            if on_first is not None:
+                on_first(report)
+            rest = render_pages(env, [jobs[path] for path in sorted(later)], config)
+            second = update_site(rest, (), config.output_dir, config.root, sources, swap_guard)
+            report = WriteReport(
+                report.written + second.written,
+                report.unchanged - second.written,
+                report.removed,
+                tuple(sorted({*report.changed, *second.changed})),
+            )
         if search and report.changed:
             refresh_index(config.output_dir, swap_guard)
     clock.lap("write")

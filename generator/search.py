@@ -9,6 +9,7 @@ offline, from any sub-path and without a server. Pages mark what to index
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import subprocess
 import tempfile
@@ -21,8 +22,9 @@ from pagefind.service import get_executable
 BUNDLE = "pagefind"
 
 
-def index_site(site_dir: Path, output: Path) -> None:
-    """Index the pages of `site_dir` into the bundle folder `output`."""
+def index_site(site_dir: Path, output: Path, background: bool = False) -> None:
+    """Index the pages of `site_dir` into the bundle folder `output`; in the `background`,
+    at the lowest CPU priority, so that it never slows a rebuild the author waits for."""
     binary = get_executable()
     if binary is None:
         raise OSError("the Pagefind binary is missing: reinstall with `pip install 'pagefind[bin]'`")
@@ -31,17 +33,20 @@ def index_site(site_dir: Path, output: Path) -> None:
         capture_output=True,
         text=True,
         check=False,
+        preexec_fn=(lambda: os.nice(19)) if background and hasattr(os, "nice") else None,
     )
     if run.returncode != 0:
         raise OSError(f"Pagefind could not index the site: {run.stderr.strip() or run.stdout.strip()}")
 
 
-def refresh_index(site_dir: Path, swap_guard: AbstractContextManager[object] | None = None) -> None:
+def refresh_index(
+    site_dir: Path, swap_guard: AbstractContextManager[object] | None = None, background: bool = False
+) -> None:
     """Rebuild the bundle of a live site: index into a new folder, then swap it in under
     `swap_guard`, so the browser never loads half an index."""
     fresh = Path(tempfile.mkdtemp(prefix=f".{BUNDLE}-", dir=site_dir.parent))
     try:
-        index_site(site_dir, fresh / BUNDLE)
+        index_site(site_dir, fresh / BUNDLE, background)
         retired = fresh / "retired"
         with swap_guard or contextlib.nullcontext():
             if (site_dir / BUNDLE).exists():

@@ -341,7 +341,7 @@ def test_every_connected_page_gets_each_event_and_closed_streams_leave_nothing_b
         assert running.server.open_streams == 10
         running.state.page_built()
         for client in clients:
-            assert client.next_event() == ("reload", {"build": 2})
+            assert client.next_event() == ("reload", {"build": 2, "pages": []})
         running.state.failed("content/x.yaml:1:1: error: broken")
         for client in clients:
             assert client.next_event() == ("failure", {"report": "content/x.yaml:1:1: error: broken"})

@@ -28,6 +28,13 @@ from generator.render import make_environment
 from generator.search import refresh_index
 from generator.serve.server import PreviewServer, PreviewState
 from generator.serve.watch import ChangeSet, ProjectWatcher
+from generator.write import WriteReport
+
+#: Pages that gather every summit or proposal: after an edit they are written once the
+#: other pages are, and the browser has been told to reload those.
+GATHERING_PAGES = frozenset({"book/index.html", "compare/index.html", "timeline/index.html"})
+#: Seconds without a rebuild before the search index is refreshed.
+INDEX_AFTER_IDLE = 1.0
 
 
 @dataclass(frozen=True)
@@ -89,6 +96,12 @@ class LivePreview:
 
     def _rebuild(self, full: bool, content_changed: bool, what: str) -> bool:
         start = time.perf_counter()
+        announced: list[WriteReport] = []
+
+        def first_step_written(report: WriteReport) -> None:
+            announced.append(report)
+            self._announce(report)
+
         previous = None if full else self.last_good
         try:
             self.last_good, result = rebuild(
@@ -99,6 +112,8 @@ class LivePreview:
                 content_changed=content_changed,
                 discard=_delete_in_background,
                 search=False,
+                first=lambda path: path not in GATHERING_PAGES,
+                on_first=first_step_written,
             )
         except BriefingError as error:
             self._failed(error)
@@ -107,18 +122,30 @@ class LivePreview:
         changed = result.write.changed
         if previous is not None and changed:
             self._refresh_search_later()
-        if any(not path.endswith(".css") for path in changed):
-            self.state.page_built()
+        if announced:  # the first step was announced as it was written: now the rest
+            done = set(announced[0].changed)
+            rest = tuple(path for path in result.write.changed if path not in done)
+            self._announce(WriteReport(0, 0, 0, rest))
         else:
-            self.state.cleared()
-            if changed:
-                self.state.css_changed()
+            self._announce(result.write, full=previous is None)
         elapsed = (time.perf_counter() - start) * 1000
         self.log(
             f"{what} in {elapsed:.0f} ms: {result.rendered} of {result.pages} pages rendered, "
             f"{result.write.written} files written, {result.write.removed} removed"
         )
         return True
+
+    def _announce(self, report: WriteReport, full: bool = False) -> None:
+        """Tell the browser what a write changed: pages reload, a stylesheet is swapped,
+        and a good build clears the error overlay. Called once per written step, so a
+        page reloads as soon as its own step is on disk."""
+        pages = [path for path in report.changed if not path.endswith(".css")]
+        if pages:
+            self.state.page_built([] if full else [p for p in pages if p.endswith(".html")])
+        else:
+            self.state.cleared()
+            if report.changed:
+                self.state.css_changed()
 
     def _refresh_search_later(self) -> None:
         """Re-index for search after the browser has its new page: indexing takes longer
@@ -130,9 +157,13 @@ class LivePreview:
 
     def _index_forever(self) -> None:
         while self._index_wanted.wait():
-            self._index_wanted.clear()
+            # Wait for a pause in the saves: one index for a burst of edits, not one each.
+            while True:
+                self._index_wanted.clear()
+                if not self._index_wanted.wait(INDEX_AFTER_IDLE):
+                    break
             try:
-                refresh_index(self.config.output_dir, self.swap_guard)
+                refresh_index(self.config.output_dir, self.swap_guard, background=True)
             except OSError as error:
                 self.log(f"search index not refreshed: {error}")
 

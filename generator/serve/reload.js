@@ -2,7 +2,8 @@
 (() => {
   "use strict";
   const script = document.currentScript;
-  const build = Number(script.dataset.build);
+  let build = Number(script.dataset.build);
+  const page = script.dataset.page;
   let css = Number(script.dataset.css);
   const scrollKey = "briefing-scroll:" + location.pathname;
 
@@ -70,7 +71,12 @@
     if (state.error) showFailure(state.error);
     else clearFailure();
   });
-  events.addEventListener("reload", reload);
+  events.addEventListener("reload", (event) => {
+    const data = JSON.parse(event.data);
+    build = data.build;
+    // Reload only when this page changed (an empty list means every page may have).
+    if (!data.pages.length || data.pages.includes(page)) reload();
+  });
   events.addEventListener("css", (event) => swapStylesheets(JSON.parse(event.data).css));
   events.addEventListener("failure", (event) => showFailure(JSON.parse(event.data).report));
   events.addEventListener("ok", clearFailure);

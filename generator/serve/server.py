@@ -16,6 +16,7 @@ import select
 import socket
 import threading
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -68,12 +69,15 @@ class PreviewState:
             self._events.append(Event(self._seq, name, json.dumps(data)))
             self._changed.notify_all()
 
-    def page_built(self) -> None:
-        """A build changed pages: connected pages reload."""
+    def page_built(self, pages: Sequence[str] = ()) -> None:
+        """A build changed `pages` (site-relative files; all when empty): the connected
+        pages showing one of them reload."""
         with self._changed:
+            was_failing, self.error = self.error is not None, None
             self.build += 1
-            self.error = None
-        self.publish("reload", build=self.build)
+        if was_failing:  # pages that do not reload must still drop the overlay
+            self.publish("ok")
+        self.publish("reload", build=self.build, pages=list(pages))
 
     def css_changed(self) -> None:
         with self._changed:
@@ -136,9 +140,15 @@ def resolve_request(root: Path, raw_path: str) -> tuple[Path | None, bool]:
     return (candidate, False) if candidate.is_file() else (None, False)
 
 
-def inject(page: bytes, state: PreviewState) -> bytes:
-    """The page with the reload script (and the error overlay, if failing) before </body>."""
-    tag = f'<script src="{SCRIPT_PATH}" data-build="{state.build}" data-css="{state.css}"></script>'
+def inject(page: bytes, state: PreviewState, path: str = "") -> bytes:
+    """The page with the reload script (and the error overlay, if failing) before </body>.
+
+    `path` is the site-relative file served, so that the page reloads only when a build
+    changes it."""
+    tag = (
+        f'<script src="{SCRIPT_PATH}" data-build="{state.build}" data-css="{state.css}" '
+        f'data-page="{html.escape(path)}"></script>'
+    )
     if state.error is not None:
         tag = overlay_html(state.error) + tag
     text = page.decode("utf-8", errors="replace")
@@ -218,7 +228,8 @@ class PreviewHandler(BaseHTTPRequestHandler):
         kind = TYPES.get(target.suffix, "") if target is not None else TYPES[".html"]
         kind = kind or mimetypes.guess_type(str(target))[0] or "application/octet-stream"
         if kind.startswith("text/html"):
-            data = inject(data, self.server.state)
+            served = target.relative_to(self.server.root.resolve()).as_posix() if target is not None else ""
+            data = inject(data, self.server.state, served)
         self._send(status, kind, data, send_body)
 
     def _send(self, status: HTTPStatus, kind: str, data: bytes, send_body: bool = True) -> None:
