@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import jinja2
 from markdown_it.token import Token
@@ -40,6 +40,8 @@ from generator.search import BUNDLE
 from generator.sourcetext import Block
 from generator.urls import ASSETS, HOME, absolute_url, base_path, href, page_path, text_fragment
 from generator.validate import Source
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -438,14 +440,20 @@ def _grouped(
     detail: Callable[[Any], str],
 ) -> list[tuple[str, list[Link]]]:
     """Links to `items` in groups, in the order of `labels`; empty groups left out."""
-    groups = []
-    for key, label in labels.items():
-        links = [
-            entity_link(site, page, (kind, item.id), detail(item)) for item in items if group_of(item) == key
-        ]
-        if links:
-            groups.append((label, links))
-    return groups
+    return [
+        (label, [entity_link(site, page, (kind, item.id), detail(item)) for item in members])
+        for label, members in grouped(items, labels, group_of)
+    ]
+
+
+def grouped(
+    items: Iterable[T], labels: dict[str, str], group_of: Callable[[T], str]
+) -> list[tuple[str, list[T]]]:
+    """`items` in groups labelled and ordered by `labels` (key → label), keeping their
+    order within a group; empty groups left out."""
+    chosen = list(items)
+    groups = [(label, [item for item in chosen if group_of(item) == key]) for key, label in labels.items()]
+    return [(label, members) for label, members in groups if members]
 
 
 @dataclass(frozen=True)

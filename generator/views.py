@@ -39,6 +39,7 @@ from generator.render import (
     date_range,
     datetime_attr,
     entity_link,
+    grouped,
     page_meta,
     render_page,
     summit_row,
@@ -81,25 +82,13 @@ def prefixed(claims: Iterable[ClaimView], prefix: str) -> tuple[ClaimView, ...]:
 
 
 def by_category(site: LinkedSite) -> list[tuple[str, list[Proposal]]]:
-    """Proposals grouped by category in the order of CATEGORY_LABELS, by title within a group;
-    empty groups left out."""
-    groups = []
-    for key, label in CATEGORY_LABELS.items():
-        members = [p for p in site.proposals if p.category == key]
-        if members:
-            groups.append((label, members))
-    return groups
+    """Proposals grouped by category in the order of CATEGORY_LABELS, by title within a group."""
+    return grouped(site.proposals, CATEGORY_LABELS, lambda p: p.category)
 
 
 def by_kind(stakeholders: Iterable[Stakeholder]) -> list[tuple[str, list[Stakeholder]]]:
-    """Stakeholders grouped by kind in the order of KIND_LABELS; empty groups left out."""
-    chosen = list(stakeholders)
-    groups = []
-    for key, label in KIND_LABELS.items():
-        members = [s for s in chosen if s.kind == key]
-        if members:
-            groups.append((label, members))
-    return groups
+    """Stakeholders grouped by kind in the order of KIND_LABELS."""
+    return grouped(stakeholders, KIND_LABELS, lambda s: s.kind)
 
 
 # -- timeline -----------------------------------------------------------------------------

@@ -7,6 +7,7 @@ know their ids and links, so tests can follow links the way a browser would.
 
 from __future__ import annotations
 
+import os
 import posixpath
 import shutil
 import xml.etree.ElementTree as ET
@@ -20,6 +21,7 @@ from urllib.parse import unquote, urlsplit
 import html5lib
 import pytest
 import yaml
+from playwright.sync_api import Browser, sync_playwright
 
 from generator.build import BuildResult, build
 from generator.config import Config, SiteConfig, load_config
@@ -61,6 +63,33 @@ def fixture_config(content: Path, out: Path) -> Config:
         output_dir=out,
         templates_dir=ROOT / "templates",
     )
+
+
+# -- the browser ------------------------------------------------------------------------------
+
+#: Debian's Chromium, driven by Playwright (which never downloads a browser here).
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"CI: {CHROMIUM} is missing; the CI image must provide Debian's chromium package")
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (`sudo apt-get install chromium`)")
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
 
 
 def copy_project(root: Path) -> Path:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import http.server
 import mimetypes
-import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,19 +21,11 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
 from conftest import SUBPATH_BASE_URL, build_into
-from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from generator.sourcetext import normalize
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 PREFIX = urlsplit(SUBPATH_BASE_URL).path  # /repo/
 HANOI = "summits/hanoi-2019/"
@@ -105,20 +96,6 @@ def base(site: Path) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"CI: {CHROMIUM} is missing; the CI image must provide Debian's chromium package")
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (`sudo apt-get install chromium`)")
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 @contextmanager

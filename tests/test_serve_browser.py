@@ -18,17 +18,9 @@ from pathlib import Path
 
 import pytest
 from conftest import copy_project
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 HANOI_YAML = "content/summits/hanoi-2019.yaml"
 HANOI_PAGE = "/summits/hanoi-2019/"
 #: How long a change may take to show in the page (watch, rebuild, event, reload).
@@ -53,20 +45,6 @@ def answers(port: int) -> bool:
 
 
 # -- the browser ----------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"CI: {CHROMIUM} is missing; the CI image must provide Debian's chromium package")
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (`sudo apt-get install chromium`)")
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 # -- `briefing serve` on a copy of the project ------------------------------------------------
