@@ -20,12 +20,12 @@ build: $(STAMP)
 	$(BIN)/briefing build $(if $(BASE_URL),--base-url "$(BASE_URL)")
 
 test: $(STAMP) $(NODE_STAMP)
-	$(BIN)/ruff check generator tests bench
+	$(BIN)/ruff check generator tests bench bench/run
 	$(BIN)/pytest
 	$(BIN)/briefing check --out .cache/check-site --base-url https://example.org/briefing/
 
 lint: $(STAMP)
-	$(BIN)/ruff check generator tests bench
+	$(BIN)/ruff check generator tests bench bench/run
 	$(BIN)/ruff format --check generator tests
 
 $(STAMP): pyproject.toml
@@ -39,7 +39,7 @@ $(NODE_STAMP): package.json package-lock.json
 	touch $(NODE_STAMP)
 
 bench: $(STAMP)
-	$(BIN)/python bench/reload_latency.py
+	$(BIN)/python bench/run
 
 clean:
 	rm -rf site .pytest_cache .ruff_cache

@@ -9,20 +9,24 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from generator import __version__
-from generator.build import BuildResult, build, load_site, rebuild
-from generator.check import check_site
-from generator.config import Config, load_config
-from generator.editorial import editorial_report, format_json, format_text
+from generator.cache import BuildCache, BuildRequest, template_inputs
+from generator.contentfiles import files_below
 from generator.errors import BriefingError, Location, Problem, relative_name
-from generator.scaffold import new_source, new_summary
-from generator.schema import SCHEMA_FOLDER, add_schema_headers, schema_ids, write_schemas
-from generator.serve.preview import Overrides, run_serve, run_watch
+
+if TYPE_CHECKING:
+    from generator.build import BuildResult, BuildState
+    from generator.config import Config
+
+# The pipeline's modules are imported where a command needs them: a build with nothing
+# to do answers before they would have finished loading.
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -35,6 +39,12 @@ def make_parser() -> argparse.ArgumentParser:
     build_cmd.add_argument("--out", type=Path, help="output directory (default: from config.yaml)")
     build_cmd.add_argument("--base-url", help="published address, e.g. https://user.github.io/repo/")
     build_cmd.add_argument("--watch", action="store_true", help="rebuild on every change until Ctrl-C")
+    build_cmd.add_argument(
+        "--no-search", action="store_true", help="skip the search index (a faster draft; search is off)"
+    )
+    build_cmd.add_argument(
+        "--no-cache", action="store_true", help="build everything, ignoring what the last build left"
+    )
     check_cmd = commands.add_parser(
         "check", help="build, then verify every internal link, #fragment and the sitemap"
     )
@@ -70,6 +80,8 @@ def make_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
     try:
+        if args.command == "serve" or (args.command == "build" and args.watch):
+            from generator.serve.preview import Overrides, run_serve, run_watch
         if args.command == "build" and args.watch:
             overrides = Overrides(args.content, args.out, args.base_url)
             return run_watch(args.config, overrides)
@@ -98,6 +110,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def run_schema(args: argparse.Namespace) -> int:
     """Regenerate schemas/ from the models and the current ids; add missing header lines."""
+    from generator.config import load_config
+    from generator.schema import SCHEMA_FOLDER, add_schema_headers
+
     config = load_config(args.config)
     changed = refresh_schemas(config) + add_schema_headers(config.content_dir, config.root)
     for path in changed:
@@ -108,6 +123,8 @@ def run_schema(args: argparse.Namespace) -> int:
 
 def refresh_schemas(config: Config) -> list[Path]:
     """Rewrite the schemas whose content changed (the id choices follow the content)."""
+    from generator.schema import schema_ids, write_schemas
+
     return write_schemas(config.root, schema_ids(config.content_dir, config.root))
 
 
@@ -120,6 +137,10 @@ def run_new(args: argparse.Namespace) -> int:
 
 
 def _write_new(args: argparse.Namespace) -> int:
+    from generator.config import load_config
+    from generator.scaffold import new_source, new_summary
+    from generator.schema import SCHEMA_FOLDER
+
     config = load_config(args.config)
     if args.kind != "source":
         if args.source_file is not None:
@@ -153,6 +174,11 @@ def run_check(args: argparse.Namespace) -> int:
     """Build (or take `--site`), check links, fragments and the sitemap, then report on the
     content as an editor would. Link problems fail the check; editorial notes only with
     `--strict`."""
+    from generator.build import load_site, rebuild
+    from generator.check import check_site
+    from generator.config import load_config
+    from generator.editorial import editorial_report, format_json, format_text
+
     as_json = args.format == "json"
     config = load_config(args.config, args.content, args.out, args.base_url)
     if args.site is None:
@@ -201,11 +227,64 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 def run_build(args: argparse.Namespace) -> int:
+    """Build the site; with nothing changed since the last build, say so and stop."""
     start = time.perf_counter()
+    request = BuildRequest(args.config, args.content, args.out, args.base_url, search=not args.no_search)
+    cache = BuildCache.beside(args.config)
+    key = request.key()
+    if not args.no_cache:
+        output = cache.up_to_date(key)
+        if output is not None:
+            took = (time.perf_counter() - start) * 1000
+            shown = relative_name(output, Path.cwd())
+            print(f"nothing changed since the last build: {shown}/ is up to date (checked in {took:.0f} ms)")
+            return 0
+    from generator.build import no_collector_pauses, rebuild
+    from generator.config import load_config
+    from generator.progress import Progress, summary_table
+    from generator.workers import default_processes
+
     config = load_config(args.config, args.content, args.out, args.base_url)
-    result = build(config)
+    previous = None if args.no_cache else cache.previous_state(key)
+    progress = Progress(sys.stderr)
+    with no_collector_pauses():
+        try:
+            state, result = rebuild(
+                config, previous, search=request.search, processes=default_processes(), progress=progress
+            )
+        finally:
+            progress.finish()
+        saved = time.perf_counter()
+        save_cache(cache, key, state, config)
+        result.seconds["cache"] = time.perf_counter() - saved
     print(build_summary(result, config, time.perf_counter() - start))
+    print(
+        summary_table(
+            result.pages_by_kind,
+            result.citations,
+            result.write.written,
+            result.write.unchanged,
+            result.write.removed,
+            result.seconds,
+        )
+    )
     return 0
+
+
+def save_cache(cache: BuildCache, key: str, state: BuildState, config: Config) -> None:
+    """Record the build for the next run: its state, and every input and output file."""
+    from generator.search import BUNDLE
+    from generator.write import MANIFEST
+
+    inputs = {
+        os.path.join(config.root, name): (stat, digest.hex())
+        for name, (stat, digest, _) in state.loaded.parsed.items()
+    }
+    inputs |= template_inputs(config.templates_dir)
+    out = config.output_dir
+    bundle = [os.path.relpath(path, out) for path in files_below(out / BUNDLE)]
+    outputs = [*state.outputs, MANIFEST, *bundle]
+    cache.save(key, state, inputs, out, outputs, (config.content_dir, config.templates_dir))
 
 
 def build_summary(result: BuildResult, config: Config, seconds: float) -> str:

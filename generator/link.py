@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -173,14 +173,14 @@ def link(
         "stakeholder": [e.model.id for e in content.stakeholders],
         "source": [s.meta.id for s in content.sources],
     }
+    known = {kind: set(values) for kind, values in ids.items()}
     sources = {s.meta.id: s for s in content.sources}
-    quote_index = {ident: _QuoteIndex(source) for ident, source in sources.items()}
     known_targets = _reusable_targets(previous, sources)
 
     listed: set[tuple[str, Path, str]] = set()
 
     def check_ref(kind: str, ident: str, document: YamlDocument, path: Path) -> bool:
-        if ident not in ids[kind]:
+        if ident not in known[kind]:
             problems.append(_unknown_id(kind, ident, ids[kind], document.where(path)))
             return False
         if kind == "source":
@@ -240,10 +240,11 @@ def link(
                 key = (citation.source, citation.quote)
                 target = targets.get(key) or known_targets.get(key)
                 if target is None:
-                    target = quote_index[citation.source].locate(citation)
+                    quotes = _QuoteIndex(sources[citation.source])
+                    target = quotes.locate(citation)
                     if target is None:
                         where = entry.document.where((*cite_path, "quote"))
-                        problems.append(quote_index[citation.source].not_found(citation, where))
+                        problems.append(quotes.not_found(citation, where))
                         continue
                 targets[key] = target
                 sources_cited_by[(kind, entry.model.id)].add(citation.source)
@@ -411,5 +412,28 @@ def _mention_matcher(content: ValidatedContent) -> tuple[MentionMatcher, list[Pr
         targets[name] = ref
     if not targets:
         return MentionMatcher(None, {}), problems
-    alternatives = "|".join(re.escape(name) for name in sorted(targets, key=lambda n: (-len(n), n)))
-    return MentionMatcher(re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)"), targets), problems
+    return MentionMatcher(re.compile(rf"(?<!\w)(?:{_trie_pattern(targets)})(?!\w)"), targets), problems
+
+
+def _trie_pattern(names: Iterable[str]) -> str:
+    """One regular expression for `names`, shaped as a trie: `Kim (?:Jong Un|Yo Jong)`.
+
+    A flat alternation of hundreds of names is tried name by name at every word; the
+    trie follows one branch per character. Greedy optional endings keep the semantics
+    of a longest-first alternation: the longest name that ends at a word boundary wins.
+    """
+    trie: dict[str, Any] = {}
+    for name in names:
+        node = trie
+        for char in name:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def pattern(node: dict[str, Any]) -> str:
+        branches = [re.escape(char) + pattern(child) for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return pattern(trie)

@@ -7,6 +7,7 @@ patterns. Problems are collected, never raised one by one.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -14,21 +15,10 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
+from generator.contentfiles import BODY_SUFFIXES, KIND_FOLDERS, YAML_SUFFIXES, Kind, files_below
 from generator.errors import Location, Problem, relative_name
 from generator.sourcetext import Block, parse_markdown, parse_plain_text
 from generator.yamlfile import YamlDocument, parse_yaml
-
-Kind = Literal["summit", "proposal", "stakeholder", "source"]
-
-#: Content folder of each kind of YAML file.
-KIND_FOLDERS: dict[Kind, str] = {
-    "summit": "summits",
-    "proposal": "proposals",
-    "stakeholder": "stakeholders",
-    "source": "sources",
-}
-YAML_SUFFIXES = (".yaml", ".yml")
-BODY_SUFFIXES = (".txt", ".md")
 
 
 @dataclass(frozen=True)
@@ -48,8 +38,14 @@ class SourceBody:
     blocks: tuple[Block, ...]
 
 
-#: What a file parsed to, by file name, with the file's (mtime, size, inode) and bytes.
+#: What a file parsed to, by file name, with the file's (mtime, size, inode) and a digest
+#: of its bytes (a cache kept on disk between builds holds these too).
 ParseCache = Mapping[str, tuple[tuple[int, int, int], bytes, Any]]
+
+
+def content_digest(data: bytes) -> bytes:
+    """The digest that identifies a file's bytes in caches."""
+    return hashlib.blake2b(data, digest_size=16).digest()
 
 
 @dataclass(frozen=True)
@@ -61,20 +57,6 @@ class LoadedContent:
     bodies: dict[str, SourceBody]
     #: Parse results, so that the next load re-parses only files whose bytes changed.
     parsed: ParseCache = field(default_factory=dict, compare=False, repr=False)
-
-
-def is_ignored(path: Path) -> bool:
-    """Hidden files and editor leftovers (swap, backup, lock files) are not content."""
-    return is_ignored_name(path.name)
-
-
-def is_ignored_name(name: str) -> bool:
-    """`is_ignored` for a bare file name."""
-    return (
-        name.startswith((".", "#", "~"))
-        or name.endswith(("~", ".swp", ".swx", ".swo", ".tmp", ".bak"))
-        or name == "4913"
-    )
 
 
 def load_content(
@@ -99,7 +81,7 @@ def load_content(
         return LoadedContent((), {}), [Problem(where, "content folder not found", hint, code="BRF008")]
     prefix = str(root) + os.sep
     for kind, folder in KIND_FOLDERS.items():
-        files = _files_below(content_dir / folder)
+        files = files_below(content_dir / folder)
         present = set(files)
         for file in files:
             stem, suffix = os.path.splitext(file)
@@ -133,15 +115,6 @@ def load_content(
     return LoadedContent(tuple(records), bodies, parsed), problems
 
 
-def _files_below(folder: Path) -> list[str]:
-    """Content files below `folder` (hidden folders and editor files skipped), sorted."""
-    files: list[str] = []
-    for directory, subfolders, names in os.walk(folder):
-        subfolders[:] = [d for d in subfolders if not d.startswith(".")]
-        files += [os.path.join(directory, n) for n in names if not is_ignored_name(n)]
-    return sorted(files)
-
-
 def _parsed(
     path: str,
     name: str,
@@ -150,7 +123,7 @@ def _parsed(
     after: dict[str, tuple[tuple[int, int, int], bytes, Any]],
 ) -> tuple[Any, list[Problem]]:
     """`parse` of the file's text, reused from `before` when the file is unchanged: same
-    modification time, size and inode, or else the same bytes."""
+    modification time, size and inode, or else the same digest of its bytes."""
     hit = before.get(name)
     try:
         info = os.stat(path)
@@ -164,8 +137,9 @@ def _parsed(
         return None, [
             Problem(Location(name), f"cannot read file: {error.strerror}", "check permissions", code="BRF004")
         ]
-    if hit is not None and hit[1] == data:
-        after[name] = (signature, data, hit[2])
+    digest = content_digest(data)
+    if hit is not None and hit[1] == digest:
+        after[name] = (signature, digest, hit[2])
         return hit[2]  # type: ignore[no-any-return]
     try:
         text = data.decode("utf-8-sig")
@@ -183,7 +157,7 @@ def _parsed(
         )
     else:
         result = parse(text)
-    after[name] = (signature, data, result)
+    after[name] = (signature, digest, result)
     return result
 
 

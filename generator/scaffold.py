@@ -27,8 +27,8 @@ from pydantic import BaseModel
 from slugify import slugify
 
 from generator.config import Config
+from generator.contentfiles import BODY_SUFFIXES, KIND_FOLDERS, YAML_SUFFIXES, Kind, is_ignored_name
 from generator.errors import BriefingError, Location, Problem, relative_name
-from generator.load import BODY_SUFFIXES, KIND_FOLDERS, YAML_SUFFIXES, Kind, is_ignored_name
 from generator.model import Position, Proposal, Record, SourceMeta, Stakeholder, Summit
 from generator.schema import schema_header
 from generator.validate import validate_document

@@ -21,7 +21,8 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter
 
 from generator.config import SiteConfig
-from generator.load import KIND_FOLDERS, YAML_SUFFIXES, is_ignored_name, load_content
+from generator.contentfiles import KIND_FOLDERS, YAML_SUFFIXES, is_ignored_name
+from generator.load import load_content
 from generator.model import (
     Citation,
     Position,

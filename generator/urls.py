@@ -32,6 +32,15 @@ def href(from_path: str, to_path: str, fragment: str = "", directory_urls: bool 
     With `directory_urls` off, links name `index.html` explicitly, for reading from disk.
     """
     target = to_path if directory_urls else output_file(to_path)
+    if from_path.endswith("/") and target.endswith("/") and from_path.count("/") == 2:
+        # An entity page (`kind/id/`) linking a page: the common case, made quick.
+        if target.startswith(from_path):
+            relative = target[len(from_path) :]
+        elif target.startswith(from_path[: from_path.index("/") + 1]):
+            relative = "../" + target[from_path.index("/") + 1 :]
+        else:
+            relative = "../../" + target
+        return (relative or "./") + (f"#{fragment}" if fragment else "")
     here = output_file(from_path).split("/")[:-1]  # the folder holding the page's file
     there = target.split("/")
     common = 0

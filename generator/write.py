@@ -14,7 +14,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,7 +90,7 @@ def check_output_dir(out_dir: Path, project_root: Path, sources: Sequence[Path])
 
 
 def write_site(
-    files: Sequence[OutputFile],
+    files: Iterable[OutputFile],
     out_dir: Path,
     project_root: Path,
     sources: Sequence[Path],
@@ -106,10 +106,6 @@ def write_site(
     deletes the replaced tree.
     """
     problems = check_output_dir(out_dir, project_root, sources)
-    # Page paths come from (kind, id) and ids are unique per kind (BRF021), so no two
-    # pages can share a URL; a duplicate here would be a bug, not a content error.
-    paths = [f.path for f in files]
-    assert len(set(paths)) == len(paths), "two outputs with one path"
     if problems:
         raise BriefingError(problems)
     out = out_dir.absolute()
@@ -121,8 +117,10 @@ def write_site(
     staging.chmod(0o755)  # mkdtemp makes it private; the published site must be readable
     unchanged = 0
     written: list[str] = []
+    paths: list[str] = []
     try:
         for file in files:
+            paths.append(file.path)
             target = staging / file.path
             target.parent.mkdir(parents=True, exist_ok=True)
             old = out / file.path
@@ -132,6 +130,9 @@ def write_site(
             else:
                 target.write_bytes(file.data)
                 written.append(file.path)
+        # Page paths come from (kind, id) and ids are unique per kind (BRF021), so no two
+        # pages can share a URL; a duplicate here would be a bug, not a content error.
+        assert len(set(paths)) == len(paths), "two outputs with one path"
         (staging / MANIFEST).write_text(json.dumps(sorted(paths), indent=0) + "\n", encoding="utf-8")
         if prepare is not None:
             prepare(staging)

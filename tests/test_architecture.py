@@ -21,6 +21,7 @@ LAYERS: list[set[str]] = [
         "generator.urls",
         "generator.check",
         "generator.search",
+        "generator.contentfiles",
     },
     {"generator.yamlfile", "generator.sourcetext"},
     {"generator.load"},
@@ -34,8 +35,10 @@ LAYERS: list[set[str]] = [
     {"generator.feeds"},
     {"generator.render", "generator.deps"},
     {"generator.views"},
-    {"generator.write"},
+    {"generator.write", "generator.workers"},
     {"generator.build"},
+    # what the command line adds around a build: the cache between runs, its output
+    {"generator.cache", "generator.progress"},
     # the preview server sits on top of the build, which never imports it
     {"generator.serve", "generator.serve.server", "generator.serve.watch"},
     {"generator.serve.preview"},

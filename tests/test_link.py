@@ -321,3 +321,21 @@ def test_positions_listed_twice_and_unknown_ids(tmp_path):
     ]
     assert site.proposals_of_stakeholder["north-korea"] == ("freeze",)
     assert [pid for pid, _ in site.positions_of_stakeholder["north-korea"]] == ["freeze"]
+
+
+def test_the_trie_shaped_matcher_finds_what_a_longest_first_alternation_finds() -> None:
+    import random
+    import re
+
+    from generator.link import _trie_pattern
+
+    rng = random.Random(5)
+    for _ in range(300):
+        drawn = ("".join(rng.choice("ab c") for _ in range(rng.randint(1, 6))).strip() for _ in range(8))
+        names = {name or "a" for name in drawn}
+        ordered = "|".join(re.escape(n) for n in sorted(names, key=lambda n: (-len(n), n)))
+        flat = re.compile(rf"(?<!\w)(?:{ordered})(?!\w)")
+        trie = re.compile(rf"(?<!\w)(?:{_trie_pattern(names)})(?!\w)")
+        for _ in range(30):
+            text = "".join(rng.choice("ab c.") for _ in range(30))
+            assert [m.span() for m in trie.finditer(text)] == [m.span() for m in flat.finditer(text)]

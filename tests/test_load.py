@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from generator.config import DEFAULT_TRAILERS
-from generator.load import is_ignored, load_content
+from generator.contentfiles import is_ignored
+from generator.load import load_content
 
 PROJECT = Path(__file__).resolve().parent.parent
 CONTENT = PROJECT / "content"

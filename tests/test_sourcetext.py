@@ -478,3 +478,34 @@ def test_normalize_with_offsets_maps_back_through_unicode_normalisation():
     normal, offsets = normalize_with_offsets(text)
     at = normal.find("au lait")
     assert text[offsets[at] : offsets[at + len("au lait") - 1] + 1] == "au lait"
+
+
+def _random_texts(count: int) -> list[str]:
+    """Seed sentences shuffled with the characters slugify treats specially."""
+    import random
+
+    rng = random.Random(11)
+    words = " ".join(SEED_TEXTS).split()
+    specials = ["—", "x", "a'b", "1,000", "''", "'quoted'", "--", "A-B", "3.5", "12,3,4", "_", "a_b"]
+    specials += ["\t", "ABCDEFGHIJKLMNOPQRSTUVWXYZ" * 2 + "ABCDEFGHIJKLM", "Ünïcödé", "a&b", "&amp;"]
+    pool = words + specials * 20
+    return [" ".join(rng.choice(pool) for _ in range(rng.randint(1, 60))) for _ in range(count)]
+
+
+SEED_TEXTS = [
+    path.read_text(encoding="utf-8")
+    for path in sorted((Path(__file__).resolve().parents[1] / "content" / "sources").glob("*.txt"))
+]
+
+
+def test_anchor_words_are_exactly_the_first_words_of_slugify() -> None:
+    """The quick slug of anchors (first words, ASCII fast path) never differs from
+    python-slugify's, on every line of the seeds and on random mixes of odd characters."""
+    from slugify import slugify
+
+    from generator.sourcetext import _ANCHOR_WORDS, _leading_slug
+
+    texts = [line for text in SEED_TEXTS for line in text.splitlines()] + _random_texts(4000)
+    for text in texts:
+        expected = slugify(text, max_length=60, word_boundary=True).split("-")[:_ANCHOR_WORDS]
+        assert _leading_slug(text).split("-")[:_ANCHOR_WORDS] == expected, text

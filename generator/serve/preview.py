@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
-from generator.build import BuildState, rebuild
+from generator.build import BuildState, no_collector_pauses, rebuild
 from generator.config import Config, load_config
 from generator.errors import BriefingError, Location, Problem
 from generator.render import make_environment
@@ -104,17 +104,18 @@ class LivePreview:
 
         previous = None if full else self.last_good
         try:
-            self.last_good, result = rebuild(
-                self.config,
-                previous,
-                self.env,
-                self.swap_guard,
-                content_changed=content_changed,
-                discard=_delete_in_background,
-                search=False,
-                first=lambda path: path not in GATHERING_PAGES,
-                on_first=first_step_written,
-            )
+            with no_collector_pauses():
+                self.last_good, result = rebuild(
+                    self.config,
+                    previous,
+                    self.env,
+                    self.swap_guard,
+                    content_changed=content_changed,
+                    discard=_delete_in_background,
+                    search_inline=False,
+                    first=lambda path: path not in GATHERING_PAGES,
+                    on_first=first_step_written,
+                )
         except BriefingError as error:
             self._failed(error)
             return False

@@ -20,7 +20,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from generator.config import Config
-from generator.load import is_ignored
+from generator.contentfiles import is_ignored
 
 ChangeKind = Literal["content", "template", "static", "config"]
 #: Editors finish a save (temporary file, renames, backup deleted) within a few

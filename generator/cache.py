@@ -1,0 +1,244 @@
+"""The build cache: what the last good build read and wrote, kept between runs.
+
+`briefing build` is run again and again on a project that rarely changed much. The
+cache lets the next run (a new process) skip a build whose inputs and output are
+exactly as the last build left them, and rebuild an edited project incrementally from
+the last build's state. It lives in `.cache/briefing/` beside config.yaml (git-ignored).
+
+Every file is identified by a digest of its bytes; the (mtime, size, inode) recorded
+beside it only spares re-reading files that were not touched. A cache that is missing,
+unreadable, from another version of briefing or Python, or for other options, is
+ignored and the build runs whole: the cache can make a build faster, never different.
+This module needs only the standard library, so that a run with nothing to do is over
+before the pipeline's modules would have finished importing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import pickle
+import sys
+import tempfile
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from generator import __version__
+from generator.contentfiles import content_files, files_below
+
+#: Where the cache lives, relative to the folder of config.yaml.
+CACHE_FOLDER = Path(".cache") / "briefing"
+_FINGERPRINT = "fingerprint.json"
+_STATE = "state.pickle"
+_FORMAT = 1
+
+Stat = tuple[int, int, int]  # mtime_ns, size, inode
+
+
+@dataclass(frozen=True)
+class BuildRequest:
+    """What a `briefing build` run was asked for: the cache is valid only for the same."""
+
+    config_file: Path
+    content_dir: Path | None
+    output_dir: Path | None
+    base_url: str | None
+    search: bool
+
+    def key(self) -> str:
+        """A digest of the request, the configuration's bytes, and the code that builds."""
+        try:
+            config = self.config_file.read_bytes()
+        except OSError:
+            config = b""
+        parts = [
+            _FORMAT,
+            __version__,
+            sys.version,
+            _code_digest(),
+            str(self.config_file.resolve()),
+            config.hex(),
+            str(self.content_dir and self.content_dir.resolve()),
+            str(self.output_dir and self.output_dir.absolute()),
+            self.base_url,
+            self.search,
+        ]
+        return hashlib.blake2b(json.dumps(parts).encode(), digest_size=16).hexdigest()
+
+
+def file_digest(path: str) -> str:
+    with open(path, "rb") as handle:
+        return hashlib.blake2b(handle.read(), digest_size=16).hexdigest()
+
+
+def stat_of(path: str) -> Stat | None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return (info.st_mtime_ns, info.st_size, info.st_ino)
+
+
+class BuildCache:
+    """The cache folder of one project."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    @classmethod
+    def beside(cls, config_file: Path) -> BuildCache:
+        return cls(config_file.resolve().parent / CACHE_FOLDER)
+
+    def up_to_date(self, key: str) -> Path | None:
+        """The output folder, if the last build was for `key` and no input or output
+        changed since; else None."""
+        fingerprint = self._fingerprint(key)
+        if (
+            fingerprint is not None
+            and _inputs_unchanged(fingerprint)
+            and _outputs_unchanged(fingerprint["output"], fingerprint["outputs"])
+        ):
+            return Path(fingerprint["output"])
+        return None
+
+    def previous_state(self, key: str) -> Any:
+        """The last build's state, if it was for `key` and its output is untouched; the
+        inputs may have changed (that is what an incremental rebuild is for)."""
+        fingerprint = self._fingerprint(key)
+        if fingerprint is None or not _outputs_unchanged(fingerprint["output"], fingerprint["outputs"]):
+            return None
+        try:
+            with open(self.folder / _STATE, "rb") as handle:
+                build_id, state = pickle.load(handle)
+        except Exception:  # a truncated or foreign file: never trusted, only ignored
+            return None
+        return state if build_id == fingerprint["build"] else None
+
+    def save(
+        self,
+        key: str,
+        state: Any,
+        inputs: Mapping[str, tuple[Stat, str]],
+        output_dir: Path,
+        outputs: Iterable[str],
+        watched: tuple[Path, Path],
+    ) -> None:
+        """Record a successful build: its state, and each input (by absolute path) and
+        output (relative to `output_dir`) as it is now. `watched` are the content and
+        templates folders, listed again by `up_to_date` to see added files."""
+        build = uuid.uuid4().hex
+        fingerprint = {
+            "format": _FORMAT,
+            "key": key,
+            "build": build,
+            "content": str(watched[0]),
+            "templates": str(watched[1]),
+            "output": str(output_dir),
+            "inputs": {path: [*stat, digest] for path, (stat, digest) in inputs.items()},
+            "outputs": _output_stats(output_dir, outputs),
+        }
+        self.folder.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(FileNotFoundError):
+            (self.folder / _FINGERPRINT).unlink()  # the old one no longer describes the output
+        _write_atomically(self.folder / _STATE, pickle.dumps((build, state), protocol=5))
+        _write_atomically(self.folder / _FINGERPRINT, json.dumps(fingerprint).encode())
+
+    def clear(self) -> None:
+        for name in (_FINGERPRINT, _STATE):
+            with contextlib.suppress(FileNotFoundError):
+                (self.folder / name).unlink()
+
+    def _fingerprint(self, key: str) -> dict[str, Any] | None:
+        try:
+            fingerprint = json.loads((self.folder / _FINGERPRINT).read_bytes())
+        except (OSError, ValueError):
+            return None
+        if not isinstance(fingerprint, dict) or fingerprint.get("format") != _FORMAT:
+            return None
+        return fingerprint if fingerprint.get("key") == key else None
+
+
+def template_inputs(templates_dir: Path) -> dict[str, tuple[Stat, str]]:
+    """Stat and digest of every file of the templates folder, by absolute path."""
+    found = {}
+    for path in files_below(templates_dir):
+        stat = stat_of(path)
+        if stat is not None:
+            found[path] = (stat, file_digest(path))
+    return found
+
+
+def _inputs_unchanged(fingerprint: dict[str, Any]) -> bool:
+    recorded: dict[str, list[Any]] = fingerprint["inputs"]
+    listed = content_files(Path(fingerprint["content"])) + files_below(Path(fingerprint["templates"]))
+    if len(listed) != len(recorded) or not all(path in recorded for path in listed):
+        return False
+    for path, (mtime, size, inode, digest) in recorded.items():
+        stat = stat_of(path)
+        if stat is None:
+            return False
+        if stat != (mtime, size, inode):
+            try:
+                if stat[1] != size or file_digest(path) != digest:
+                    return False
+            except OSError:
+                return False
+    return True
+
+
+def _output_stats(output_dir: Path, outputs: Iterable[str]) -> dict[str, list[int]]:
+    """(mtime, size) of each output file and of each folder holding one: a file added
+    to a folder, or removed from it, changes the folder's mtime."""
+    paths = set(outputs)
+    paths |= {(folder or ".") + "/" for path in paths for folder in _folders_of(path)}
+    stats = {}
+    for path in sorted(paths):
+        stat = stat_of(os.path.join(output_dir, path))
+        if stat is not None:
+            stats[path] = [stat[0], stat[1] if not path.endswith("/") else 0]
+    return stats
+
+
+def _folders_of(path: str) -> Iterable[str]:
+    parts = path.split("/")[:-1]
+    yield ""
+    for end in range(1, len(parts) + 1):
+        yield "/".join(parts[:end])
+
+
+def _outputs_unchanged(output_dir: str, outputs: dict[str, list[int]]) -> bool:
+    """True if every file the build wrote is still there as it was written, and nothing
+    was added beside them."""
+    for path, (mtime, size) in outputs.items():
+        stat = stat_of(os.path.join(output_dir, path))
+        if stat is None or stat[0] != mtime or (stat[1] != size and not path.endswith("/")):
+            return False
+    return bool(outputs)
+
+
+def _code_digest() -> str:
+    """A digest of the package's own source, so that a changed generator never reuses a
+    state built by the old one."""
+    digest = hashlib.blake2b(digest_size=16)
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    handle, name = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.replace(name, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(name)
+        raise

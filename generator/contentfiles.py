@@ -1,0 +1,57 @@
+"""Which files of a project are content: the listing the loader reads and the build
+cache fingerprints, in one place so that the two can never disagree.
+
+Standard library only: the build cache lists files before the heavy modules load.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+Kind = Literal["summit", "proposal", "stakeholder", "source"]
+
+#: Content folder of each kind of YAML file.
+KIND_FOLDERS: dict[Kind, str] = {
+    "summit": "summits",
+    "proposal": "proposals",
+    "stakeholder": "stakeholders",
+    "source": "sources",
+}
+YAML_SUFFIXES = (".yaml", ".yml")
+BODY_SUFFIXES = (".txt", ".md")
+
+
+def is_ignored(path: Path) -> bool:
+    """Hidden files and editor leftovers (swap, backup, lock files) are not content."""
+    return is_ignored_name(path.name)
+
+
+def is_ignored_name(name: str) -> bool:
+    """`is_ignored` for a bare file name."""
+    return (
+        name.startswith((".", "#", "~"))
+        or name.endswith(("~", ".swp", ".swx", ".swo", ".tmp", ".bak"))
+        or name == "4913"
+    )
+
+
+def files_below(folder: Path) -> list[str]:
+    """Files below `folder` (hidden folders and editor files skipped), sorted."""
+    files: list[str] = []
+    for directory, subfolders, names in os.walk(folder):
+        subfolders[:] = [d for d in subfolders if not d.startswith(".")]
+        files += [os.path.join(directory, n) for n in names if not is_ignored_name(n)]
+    return sorted(files)
+
+
+def content_files(content_dir: Path) -> list[str]:
+    """Every file the loader reads or reports on: YAML and source texts, by kind folder."""
+    suffixes = YAML_SUFFIXES + BODY_SUFFIXES
+    return [
+        file
+        for folder in KIND_FOLDERS.values()
+        for file in files_below(content_dir / folder)
+        if file.endswith(suffixes)
+    ]
