@@ -4,8 +4,9 @@ For each briefing (the seed briefing in this repository, and a generated one), s
 `briefing serve` on a copy, connects as a browser would (Server-Sent Events), then
 edits one summary file 20 times and measures, for each edit, the time from the moment
 the file is written to the moment the `reload` event for that summary's page arrives
-(pages that gather everything, such as the briefing book, follow in a second event). Prints the median and
-the spread. Not a test: the figures depend on the machine.
+(pages that gather everything, such as the briefing book, follow in a second event).
+Each save waits for the previous rebuild to finish. Prints the median and the spread.
+Not a test: the figures depend on the machine.
 
     .venv/bin/python bench/reload_latency.py [--sources 1000] [--edits 20]
 """
@@ -108,7 +109,12 @@ def measure(project: Path, summary: Path, page: str, edits: int) -> list[float]:
             summary.write_text(text, encoding="utf-8")
             arrived = listener.wait_for(page, start)
             latencies.append((arrived - start) * 1000)
-            time.sleep(0.3)  # let the page reload settle, as between two saves
+            # One save at a time: the rest of its rebuild (the pages that gather every
+            # record) finishes before the next save, as when an author reads the result.
+            deadline = time.monotonic() + 60
+            while sum(line.startswith("rebuilt") for line in rebuilds) <= i and time.monotonic() < deadline:
+                time.sleep(0.01)
+            time.sleep(0.3)
         times = [
             float(line.split(" in ")[1].split(" ms")[0]) for line in rebuilds if line.startswith("rebuilt")
         ]

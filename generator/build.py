@@ -13,7 +13,7 @@ import gc
 import hashlib
 import itertools
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,13 +26,23 @@ from generator.config import Config
 from generator.deps import Input, changed_inputs, page_inputs, record_inputs, stale_pages
 from generator.errors import BriefingError, Location, Problem, relative_name
 from generator.link import LinkedSite, claims_of, link
-from generator.load import LoadedContent, load_content
-from generator.render import OutputFile, PageJob, make_environment, page_jobs, static_files
+from generator.load import Kind, LoadedContent, load_content
+from generator.render import (
+    OutputFile,
+    PageJob,
+    edited_entity_jobs,
+    make_environment,
+    page_jobs,
+    static_files,
+)
 from generator.search import BUNDLE, index_site, refresh_index
 from generator.validate import ValidatedContent, validate
 from generator.views import view_inputs, view_jobs
 from generator.workers import default_processes, render_jobs
 from generator.write import MANIFEST, WriteReport, check_output_dir, update_site, write_site
+
+#: At most this many pages of edited records go ahead of the rest (see `rebuild`).
+EARLY_PAGES = 8
 
 
 @dataclass(frozen=True)
@@ -71,11 +81,15 @@ class BuildResult:
 
 
 def load_site(
-    config: Config, previous: BuildState | None = None, lap: Callable[[str], None] | None = None
+    config: Config,
+    previous: BuildState | None = None,
+    lap: Callable[[str], None] | None = None,
+    unchanged: Collection[Kind] = (),
 ) -> tuple[LinkedSite, LoadedContent, ValidatedContent]:
     """Load, check and link the content; raise BriefingError with every problem found.
 
-    Files unchanged since `previous` are neither parsed nor validated again. `lap` is
+    Files unchanged since `previous` are neither parsed nor validated again, and the
+    folders of the `unchanged` kinds are not even read (see `load_content`). `lap` is
     told when each stage ends.
     """
     lap = lap or (lambda stage: None)
@@ -83,7 +97,8 @@ def load_site(
         config.output_dir, config.root, (config.content_dir, config.templates_dir)
     )
     patterns = config.site.trailer_patterns
-    loaded, found = load_content(config.content_dir, config.root, patterns, previous and previous.loaded)
+    before = previous.loaded if previous is not None else None
+    loaded, found = load_content(config.content_dir, config.root, patterns, before, unchanged)
     lap("load")
     validated, more = validate(loaded, previous and previous.validated)
     lap("validate")
@@ -132,6 +147,7 @@ def rebuild(
     on_first: Callable[[WriteReport], None] | None = None,
     processes: int = 1,
     progress: Callable[[int, int], None] | None = None,
+    unchanged: Collection[Kind] = (),
 ) -> tuple[BuildState, BuildResult]:
     """Build the site into `config.output_dir`, incrementally when `previous` is given.
 
@@ -144,7 +160,8 @@ def rebuild(
     written, `on_first` is told (the preview reloads the pages it changed), then the
     rest (large pages that gather everything, such as the briefing book) follow.
     A full build renders in `processes` workers and tells `progress` (pages done, of
-    how many) as it goes.
+    how many) as it goes. The content folders of the `unchanged` kinds are taken from
+    `previous` without reading them.
     """
     clock = _Clock()
     if previous is not None and not (config.output_dir / MANIFEST).is_file():
@@ -152,7 +169,7 @@ def rebuild(
     if previous is not None and not content_changed:
         site, loaded, validated = previous.site, previous.loaded, previous.validated
     else:
-        site, loaded, validated = load_site(config, previous, clock.lap)
+        site, loaded, validated = load_site(config, previous, clock.lap, unchanged if previous else ())
     env = env or make_environment(config.templates_dir)
     try:
         templates = _template_digests(env)
@@ -160,6 +177,15 @@ def rebuild(
         closure = previous.closure if previous is not None and same else _template_closure(env)
     except jinja2.TemplateError as error:
         raise template_problem(error, config) from None
+    early = WriteReport(0, 0, 0)
+    if previous is not None and on_first is not None and content_changed and same:
+        # The pages of the records just saved go first, before planning the rest: the
+        # author is looking at one of them. The plan renders them again, to the same bytes.
+        edited = edited_entity_jobs(site, previous.site)
+        if 0 < len(edited) <= EARLY_PAGES:
+            files = render_pages(env, edited, config)
+            early = update_site(files, (), config.output_dir, config.root, sources_of(config), swap_guard)
+            on_first(early)
     jobs = page_jobs(site, view_jobs(site))
     clock.lap("link")
     records = record_inputs(site)
@@ -181,7 +207,7 @@ def rebuild(
     clock.lap("plan")
     later = {path for path in wanted if first is not None and previous is not None and not first(path)}
     assets = static_files(config.templates_dir)
-    sources = (config.content_dir, config.templates_dir)
+    sources = sources_of(config)
     if previous is None:
 
         def index_staging(staging: Path) -> None:
@@ -212,18 +238,14 @@ def rebuild(
         clock.lap("render")
         remove = previous.outputs - set(jobs) - {a.path for a in assets}
         report = update_site(pages + assets, remove, config.output_dir, config.root, sources, swap_guard)
+        report = _merged(early, report)
         if later:
             if on_first is not None:
                 on_first(report)
             rest = render_pages(env, [jobs[path] for path in sorted(later)], config)
             rendered += len(rest)
             second = update_site(rest, (), config.output_dir, config.root, sources, swap_guard)
-            report = WriteReport(
-                report.written + second.written,
-                report.unchanged - second.written,
-                report.removed,
-                tuple(sorted({*report.changed, *second.changed})),
-            )
+            report = _merged(report, second)
         clock.lap("write")
         if search and search_inline and report.changed:
             refresh_index(config.output_dir, swap_guard)
@@ -321,6 +343,22 @@ def _template_closure(env: jinja2.Environment) -> dict[str, set[str]]:
                 todo.extend(direct.get(current, ()))
         closure[name] = seen
     return closure
+
+
+def _merged(before: WriteReport, after: WriteReport) -> WriteReport:
+    """Two steps of one in-place update as one report: what the earlier step wrote, the
+    later one counted as unchanged."""
+    return WriteReport(
+        before.written + after.written,
+        after.unchanged - before.written,
+        before.removed + after.removed,
+        tuple(sorted({*before.changed, *after.changed})),
+    )
+
+
+def sources_of(config: Config) -> tuple[Path, Path]:
+    """The folders a build reads, which its output may not overlap."""
+    return (config.content_dir, config.templates_dir)
 
 
 def _reporting(

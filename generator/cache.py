@@ -22,7 +22,6 @@ import os
 import pickle
 import sys
 import tempfile
-import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -131,7 +130,7 @@ class BuildCache:
         """Record a successful build: its state, and each input (by absolute path) and
         output (relative to `output_dir`) as it is now. `watched` are the content and
         templates folders, listed again by `up_to_date` to see added files."""
-        build = uuid.uuid4().hex
+        build = os.urandom(16).hex()
         fingerprint = {
             "format": _FORMAT,
             "key": key,

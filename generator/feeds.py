@@ -9,11 +9,11 @@ bytes; entries with no date at all are left out of the feed.
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from dataclasses import dataclass
-
-from feedgen.feed import FeedGenerator
+from typing import Any
 
 from generator.link import LinkedSite
 from generator.urls import absolute_url, page_path
@@ -39,63 +39,43 @@ def feed_entries(site: LinkedSite) -> list[FeedEntry]:
     """The newest summaries and sources with a date (`feed_limit` of them), newest first,
     then by title."""
     base = site.config.base_url
-    entries: list[FeedEntry] = []
+    # (sort key, kind, record): the entries themselves are made for the chosen ones only.
+    dated: list[tuple[tuple[int, str, str], str, Any]] = []
+
+    def add(kind: str, ident: str, title: str, when: dt.date | None, record: Any) -> None:
+        if when is not None:
+            url = absolute_url(base, page_path(kind, ident))
+            dated.append(((-when.toordinal(), title, url), kind, record))
+
     for summit in site.summits:
-        when = summit.updated or summit.end or summit.start
-        if when is not None:
-            text = summit.outcome or _first_claim(summit.summary)
-            entries.append(
-                FeedEntry(
-                    absolute_url(base, page_path("summit", summit.id)),
-                    summit.name,
-                    text,
-                    when,
-                    summit.start,
-                    "summit",
-                )
-            )
+        add("summit", summit.id, summit.name, summit.updated or summit.end or summit.start, summit)
     for proposal in site.proposals:
-        if proposal.updated is not None:
-            entries.append(
-                FeedEntry(
-                    absolute_url(base, page_path("proposal", proposal.id)),
-                    proposal.title,
-                    _first_claim(proposal.summary),
-                    proposal.updated,
-                    None,
-                    "proposal",
-                )
-            )
+        add("proposal", proposal.id, proposal.title, proposal.updated, proposal)
     for person in site.stakeholders:
-        if person.updated is not None:
-            entries.append(
-                FeedEntry(
-                    absolute_url(base, page_path("stakeholder", person.id)),
-                    person.name,
-                    person.role or _first_claim(person.summary),
-                    person.updated,
-                    None,
-                    "stakeholder",
-                )
-            )
+        add("stakeholder", person.id, person.name, person.updated, person)
     for source in site.sources:
-        meta = source.meta
-        when = meta.updated or meta.date
-        if when is not None:
-            byline = ", ".join(part for part in (meta.kind, meta.author, meta.publisher) if part)
-            entries.append(
-                FeedEntry(
-                    absolute_url(base, page_path("source", meta.id)),
-                    meta.title,
-                    f"Source: {byline}",
-                    when,
-                    meta.date,
-                    "source",
-                )
-            )
-    entries.sort(key=lambda e: (-e.updated.toordinal(), e.title, e.url))
+        add("source", source.meta.id, source.meta.title, source.meta.updated or source.meta.date, source.meta)
     limit = site.config.feed_limit
-    return entries[:limit] if limit else entries
+    chosen = heapq.nsmallest(limit, dated, key=_key) if limit else sorted(dated, key=_key)
+    return [_entry(key, kind, record) for key, kind, record in chosen]
+
+
+def _key(item: tuple[tuple[int, str, str], str, Any]) -> tuple[int, str, str]:
+    return item[0]
+
+
+def _entry(key: tuple[int, str, str], kind: str, record: Any) -> FeedEntry:
+    updated = dt.date.fromordinal(-key[0])
+    title, url = key[1], key[2]
+    if kind == "summit":
+        summary = record.outcome or _first_claim(record.summary)
+        return FeedEntry(url, title, summary, updated, record.start, kind)
+    if kind == "proposal":
+        return FeedEntry(url, title, _first_claim(record.summary), updated, None, kind)
+    if kind == "stakeholder":
+        return FeedEntry(url, title, record.role or _first_claim(record.summary), updated, None, kind)
+    byline = ", ".join(part for part in (record.kind, record.author, record.publisher) if part)
+    return FeedEntry(url, title, f"Source: {byline}", updated, record.date, kind)
 
 
 def _first_claim(claims: Iterable[object]) -> str:
@@ -111,6 +91,8 @@ def _moment(day: dt.date) -> dt.datetime:
 def render_feed(site: LinkedSite, entries: list[FeedEntry]) -> bytes:
     """The Atom feed of `entries` (see `feed_entries`)."""
     config = site.config
+    from feedgen.feed import FeedGenerator  # loaded when the feed is rendered, not by every import
+
     feed = FeedGenerator()
     feed.id(config.base_url)
     feed.title(config.title)

@@ -14,8 +14,6 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from rapidfuzz import fuzz, process
-
 from generator.config import SiteConfig
 from generator.errors import Location, Problem
 from generator.model import Citation, Position, Proposal, ProposalOnTable, Stakeholder, Summit
@@ -255,18 +253,18 @@ def link(
                 if citing not in block_claims:
                     block_claims.append(citing)
 
-    matcher, alias_problems = _mention_matcher(content)
-    if previous is not None and previous.mentions.targets == matcher.targets:
-        matcher = previous.mentions  # same names: keep the pattern, and with it the scans
+    names, alias_problems = _mention_targets(content)
     problems += alias_problems
-    scans = {
-        source.meta.id: _scan_mentions(source, matcher, previous.mention_scans if previous else {})
-        for source in content.sources
-    }
-    mentions_of_entity: dict[EntityRef, dict[str, int]] = defaultdict(dict)
-    for source_id, (_, _, found) in scans.items():
-        for ref, count in found.items():
-            mentions_of_entity[ref][source_id] = count
+    if previous is not None and previous.mentions.targets == names:
+        matcher = previous.mentions  # same names: keep the pattern, and with it the scans
+    else:
+        matcher = _mention_matcher(names)
+    before = previous.mention_scans if previous else {}
+    scans = {source.meta.id: _scan_mentions(source, matcher, before) for source in content.sources}
+    if previous is not None and len(scans) == len(before) and all(scans[k] is before.get(k) for k in scans):
+        mentions_of_entity = previous.mentions_of_entity  # no text and no name changed
+    else:
+        mentions_of_entity = _mentions_by_entity(scans)
     citations_of_source: dict[str, int] = defaultdict(int)
     for (source_id, _), block_claims in claims_by_block.items():
         citations_of_source[source_id] += len(block_claims)
@@ -287,10 +285,7 @@ def link(
         summits_of_stakeholder={key: tuple(value) for key, value in summits_of_stakeholder.items()},
         proposals_of_stakeholder={key: tuple(value) for key, value in proposals_of_stakeholder.items()},
         positions_of_stakeholder={key: tuple(value) for key, value in positions_of_stakeholder.items()},
-        mentions_of_entity={
-            ref: tuple(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
-            for ref, counts in mentions_of_entity.items()
-        },
+        mentions_of_entity=mentions_of_entity,
         sources_cited_by={key: tuple(sorted(value)) for key, value in sources_cited_by.items()},
         citations_of_source=dict(citations_of_source),
         mentions=matcher,
@@ -342,6 +337,8 @@ def _unknown_id(kind: str, ident: str, known: list[str], where: Location) -> Pro
 def _closest(ident: str, known: list[str]) -> str | None:
     if not known:
         return None
+    from rapidfuzz import fuzz, process  # only for hints: not loaded by a build without problems
+
     best = process.extractOne(ident, known, scorer=fuzz.ratio, score_cutoff=60)
     return best[0] if best else None
 
@@ -365,6 +362,8 @@ class _QuoteIndex:
         message = f"quote not found in source {citation.source!r}"
         if not self.blocks:
             return Problem(where, message, "the source has no text", code="BRF024")
+        from rapidfuzz import fuzz, process  # only for hints: not loaded by a build without problems
+
         best = process.extractOne(wanted, [b.normal for b in self.blocks], scorer=fuzz.partial_ratio)
         block = self.blocks[best[2]]
         alignment = fuzz.partial_ratio_alignment(wanted, block.normal)
@@ -386,7 +385,22 @@ def _whole_words(text: str, start: int, end: int) -> str:
     return text[start:end].strip()
 
 
-def _mention_matcher(content: ValidatedContent) -> tuple[MentionMatcher, list[Problem]]:
+def _mentions_by_entity(
+    scans: Mapping[str, tuple[Any, Any, dict[EntityRef, int]]],
+) -> dict[EntityRef, tuple[tuple[str, int], ...]]:
+    """(kind, id) → (source id, mentions there), most mentions first."""
+    found: dict[EntityRef, dict[str, int]] = defaultdict(dict)
+    for source_id, (_, _, counts) in scans.items():
+        for ref, count in counts.items():
+            found[ref][source_id] = count
+    return {
+        ref: tuple(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+        for ref, counts in found.items()
+    }
+
+
+def _mention_targets(content: ValidatedContent) -> tuple[dict[str, EntityRef], list[Problem]]:
+    """Every name and alias of stakeholders and summits, and the entity it names."""
     problems: list[Problem] = []
     targets: dict[str, EntityRef] = {}
     named: list[tuple[str, Entry[Any], tuple[str | int, ...]]] = []
@@ -410,9 +424,13 @@ def _mention_matcher(content: ValidatedContent) -> tuple[MentionMatcher, list[Pr
             )
             continue
         targets[name] = ref
+    return targets, problems
+
+
+def _mention_matcher(targets: dict[str, EntityRef]) -> MentionMatcher:
     if not targets:
-        return MentionMatcher(None, {}), problems
-    return MentionMatcher(re.compile(rf"(?<!\w)(?:{_trie_pattern(targets)})(?!\w)"), targets), problems
+        return MentionMatcher(None, {})
+    return MentionMatcher(re.compile(rf"(?<!\w)(?:{_trie_pattern(targets)})(?!\w)"), targets)
 
 
 def _trie_pattern(names: Iterable[str]) -> str:

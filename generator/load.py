@@ -8,8 +8,9 @@ patterns. Problems are collected, never raised one by one.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -57,6 +58,19 @@ class LoadedContent:
     bodies: dict[str, SourceBody]
     #: Parse results, so that the next load re-parses only files whose bytes changed.
     parsed: ParseCache = field(default_factory=dict, compare=False, repr=False)
+    #: What each kind folder gave (records, bodies, problems, file names), so that the
+    #: next load can take a folder known to be unchanged as it is.
+    folders: Mapping[Kind, FolderLoad] = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class FolderLoad:
+    """The records, source bodies and problems of one kind folder, and its file names."""
+
+    records: tuple[RawRecord, ...]
+    bodies: Mapping[str, SourceBody]
+    problems: tuple[Problem, ...]
+    names: tuple[str, ...]
 
 
 def load_content(
@@ -64,11 +78,14 @@ def load_content(
     root: Path,
     trailer_patterns: tuple[str, ...],
     previous: LoadedContent | None = None,
+    unchanged: Collection[Kind] = (),
 ) -> tuple[LoadedContent, list[Problem]]:
     """Read every content file below `content_dir`, in a stable order.
 
     Files unchanged since `previous` (a load with the same trailer patterns) are not
-    read or parsed again.
+    read or parsed again. The folders of the `unchanged` kinds (the preview knows from
+    its file watcher that nothing in them changed) are not even listed: what `previous`
+    found there is taken as it is.
     """
     before: ParseCache = previous.parsed if previous is not None else {}
     parsed: dict[str, tuple[tuple[int, int, int], bytes, Any]] = {}
@@ -80,7 +97,17 @@ def load_content(
         hint = "create it, or pass --content DIR"
         return LoadedContent((), {}), [Problem(where, "content folder not found", hint, code="BRF008")]
     prefix = str(root) + os.sep
+    folders: dict[Kind, FolderLoad] = {}
     for kind, folder in KIND_FOLDERS.items():
+        kept = previous.folders.get(kind) if previous is not None and kind in unchanged else None
+        if kept is not None:
+            records += kept.records
+            bodies.update(kept.bodies)
+            problems += kept.problems
+            parsed.update((name, before[name]) for name in kept.names if name in before)
+            folders[kind] = kept
+            continue
+        first_record, first_problem, first_parsed = len(records), len(problems), len(parsed)
         files = files_below(content_dir / folder)
         present = set(files)
         for file in files:
@@ -112,7 +139,15 @@ def load_content(
                         code="BRF006",
                     )
                 )
-    return LoadedContent(tuple(records), bodies, parsed), problems
+        names = tuple(itertools.islice(parsed, first_parsed, None))
+        own = tuple(records[first_record:])
+        folders[kind] = FolderLoad(
+            own,
+            {r.document.file: bodies[r.document.file] for r in own if r.document.file in bodies},
+            tuple(problems[first_problem:]),
+            names,
+        )
+    return LoadedContent(tuple(records), bodies, parsed, folders), problems
 
 
 def _parsed(

@@ -225,32 +225,47 @@ def page_jobs(site: LinkedSite, views: Sequence[PageJob] = ()) -> dict[str, Page
     ]
     if site.config.cname:
         jobs.append(PageJob("CNAME", "", lambda env: OutputFile("CNAME", render_cname(site))))
-    jobs += [
-        PageJob(f"summits/{s.id}/index.html", "summit.html", partial(render_summit_page, site, summit=s))
-        for s in site.summits
-    ]
-    jobs += [
-        PageJob(
-            f"proposals/{p.id}/index.html", "proposal.html", partial(render_proposal_page, site, proposal=p)
-        )
-        for p in site.proposals
-    ]
-    jobs += [
-        PageJob(
-            f"stakeholders/{s.id}/index.html",
-            "stakeholder.html",
-            partial(render_stakeholder_page, site, person=s),
-        )
-        for s in site.stakeholders
-    ]
-    jobs += [
-        PageJob(f"sources/{s.meta.id}/index.html", "source.html", partial(render_source_page, site, source=s))
-        for s in site.sources
-    ]
+    jobs += [entity_job(site, "summit", s) for s in site.summits]
+    jobs += [entity_job(site, "proposal", p) for p in site.proposals]
+    jobs += [entity_job(site, "stakeholder", s) for s in site.stakeholders]
+    jobs += [entity_job(site, "source", s) for s in site.sources]
     jobs += views
     pages = [job.path for job in jobs if job.path != "404.html"]
     jobs.append(PageJob(SITEMAP, "", lambda env: OutputFile(SITEMAP, render_sitemap(site, pages))))
     return {job.path: job for job in jobs}
+
+
+def entity_job(site: LinkedSite, kind: str, record: Any) -> PageJob:
+    """The job of one summit, proposal, stakeholder or source page."""
+    if kind == "summit":
+        return PageJob(
+            f"summits/{record.id}/index.html", "summit.html", partial(render_summit_page, site, summit=record)
+        )
+    if kind == "proposal":
+        render = partial(render_proposal_page, site, proposal=record)
+        return PageJob(f"proposals/{record.id}/index.html", "proposal.html", render)
+    if kind == "stakeholder":
+        render = partial(render_stakeholder_page, site, person=record)
+        return PageJob(f"stakeholders/{record.id}/index.html", "stakeholder.html", render)
+    render = partial(render_source_page, site, source=record)
+    return PageJob(f"sources/{record.meta.id}/index.html", "source.html", render)
+
+
+def edited_entity_jobs(site: LinkedSite, before: LinkedSite) -> list[PageJob]:
+    """The pages of the records that differ from `before` (new, or changed in their file):
+    the pages an author who just saved a file looks at."""
+    jobs = []
+    for kind, group in (
+        ("summit", site.summits),
+        ("proposal", site.proposals),
+        ("stakeholder", site.stakeholders),
+    ):
+        jobs += [entity_job(site, kind, r) for r in group if before.by_ref.get((kind, r.id)) is not r]
+    for source in site.sources:
+        old = before.by_ref.get(("source", source.meta.id))
+        if old is None or old.meta is not source.meta or old.body is not source.body:
+            jobs.append(entity_job(site, "source", source))
+    return jobs
 
 
 def static_files(templates_dir: Path) -> list[OutputFile]:

@@ -16,8 +16,6 @@ import tempfile
 from contextlib import AbstractContextManager
 from pathlib import Path
 
-from pagefind.service import get_executable
-
 #: Folder of the search bundle inside the site.
 BUNDLE = "pagefind"
 
@@ -25,6 +23,8 @@ BUNDLE = "pagefind"
 def index_site(site_dir: Path, output: Path, background: bool = False) -> None:
     """Index the pages of `site_dir` into the bundle folder `output`; in the `background`,
     at the lowest CPU priority, so that it never slows a rebuild the author waits for."""
+    from pagefind.service import get_executable  # it loads asyncio: only when indexing
+
     binary = get_executable()
     if binary is None:
         raise OSError("the Pagefind binary is missing: reinstall with `pip install 'pagefind[bin]'`")

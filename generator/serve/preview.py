@@ -23,6 +23,7 @@ from types import FrameType
 
 from generator.build import BuildState, no_collector_pauses, rebuild
 from generator.config import Config, load_config
+from generator.contentfiles import KIND_FOLDERS, Kind
 from generator.errors import BriefingError, Location, Problem
 from generator.render import make_environment
 from generator.search import refresh_index
@@ -46,6 +47,23 @@ class Overrides:
     base_url: str | None = None
 
 
+def touched_kinds(changes: ChangeSet, config: Config) -> set[Kind]:
+    """The kinds whose content folders `changes` touched: all of them for a change
+    anywhere else in the content folder (a folder renamed, say)."""
+    touched: set[Kind] = set()
+    for path, kind in changes.paths:
+        if kind != "content":
+            continue
+        where = Path(path).absolute()
+        for each, folder in KIND_FOLDERS.items():
+            if (config.content_dir / folder) in where.parents:
+                touched.add(each)
+                break
+        else:
+            return set(KIND_FOLDERS)
+    return touched
+
+
 class LivePreview:
     """Keeps the last good build and rebuilds from it on each change set."""
 
@@ -67,6 +85,8 @@ class LivePreview:
         self.last_good: BuildState | None = None
         self.rebuilds = 0
         self._index_wanted = threading.Event()
+        #: Content kinds whose folders changed since the last good build; None until one.
+        self._touched: set[Kind] | None = None
         self._indexer: threading.Thread | None = None
 
     def _load_config(self) -> Config:
@@ -88,6 +108,8 @@ class LivePreview:
                 return False
             self.env = make_environment(self.config.templates_dir)
         names = ", ".join(sorted({Path(p).name for p, _ in changes.paths}))
+        if self._touched is not None:
+            self._touched |= touched_kinds(changes, self.config)
         return self._rebuild(
             full="config" in kinds,
             content_changed=bool(kinds & {"content", "config"}),
@@ -96,11 +118,15 @@ class LivePreview:
 
     def _rebuild(self, full: bool, content_changed: bool, what: str) -> bool:
         start = time.perf_counter()
-        announced: list[WriteReport] = []
+        announced: set[str] = set()
+        steps: list[WriteReport] = []
 
-        def first_step_written(report: WriteReport) -> None:
-            announced.append(report)
-            self._announce(report)
+        def step_written(report: WriteReport) -> None:
+            # Each early step is announced as it is written, each path once.
+            fresh = tuple(path for path in report.changed if path not in announced)
+            announced.update(report.changed)
+            steps.append(report)
+            self._announce(WriteReport(0, 0, 0, fresh))
 
         previous = None if full else self.last_good
         try:
@@ -114,18 +140,19 @@ class LivePreview:
                     discard=_delete_in_background,
                     search_inline=False,
                     first=lambda path: path not in GATHERING_PAGES,
-                    on_first=first_step_written,
+                    on_first=step_written,
+                    unchanged=set(KIND_FOLDERS) - (self._touched or set(KIND_FOLDERS)),
                 )
         except BriefingError as error:
             self._failed(error)
             return False
+        self._touched = set()  # the next rebuild starts from this one
         self.rebuilds += 1
         changed = result.write.changed
         if previous is not None and changed:
             self._refresh_search_later()
-        if announced:  # the first step was announced as it was written: now the rest
-            done = set(announced[0].changed)
-            rest = tuple(path for path in result.write.changed if path not in done)
+        if steps:  # the early steps were announced as they were written: now the rest
+            rest = tuple(path for path in result.write.changed if path not in announced)
             self._announce(WriteReport(0, 0, 0, rest))
         else:
             self._announce(result.write, full=previous is None)
