@@ -148,6 +148,7 @@ def rebuild(
     processes: int = 1,
     progress: Callable[[int, int], None] | None = None,
     unchanged: Collection[Kind] = (),
+    on_state: Callable[[BuildState], None] | None = None,
 ) -> tuple[BuildState, BuildResult]:
     """Build the site into `config.output_dir`, incrementally when `previous` is given.
 
@@ -161,7 +162,8 @@ def rebuild(
     rest (large pages that gather everything, such as the briefing book) follow.
     A full build renders in `processes` workers and tells `progress` (pages done, of
     how many) as it goes. The content folders of the `unchanged` kinds are taken from
-    `previous` without reading them.
+    `previous` without reading them. `on_state` gets the new state once the pages are
+    written (and before the search index is built, so that the two can overlap).
     """
     clock = _Clock()
     if previous is not None and not (config.output_dir / MANIFEST).is_file():
@@ -208,10 +210,14 @@ def rebuild(
     later = {path for path in wanted if first is not None and previous is not None and not first(path)}
     assets = static_files(config.templates_dir)
     sources = sources_of(config)
+    outputs = frozenset(jobs) | {a.path for a in assets}
+    state = BuildState(site, loaded, validated, records, inputs, templates, closure, outputs)
     if previous is None:
 
         def index_staging(staging: Path) -> None:
             clock.lap("render, write")
+            if on_state is not None:  # the caller's work on the state overlaps the indexing
+                on_state(state)
             index_site(staging, staging / BUNDLE)
 
         # Pages are written as the workers finish them: rendering and writing overlap.
@@ -250,8 +256,8 @@ def rebuild(
         if search and search_inline and report.changed:
             refresh_index(config.output_dir, swap_guard)
             clock.lap("search index")
-    outputs = frozenset(jobs) | {a.path for a in assets}
-    state = BuildState(site, loaded, validated, records, inputs, templates, closure, outputs)
+    if on_state is not None and not (previous is None and search):
+        on_state(state)
     result = BuildResult(
         pages=sum(1 for path in jobs if path.endswith(".html")),
         rendered=rendered,

@@ -113,28 +113,34 @@ class BuildCache:
             return None
         try:
             with open(self.folder / _STATE, "rb") as handle:
-                build_id, state = pickle.load(handle)
+                if handle.read(16).hex() != fingerprint["build"]:
+                    return None
+                return pickle.load(handle)
         except Exception:  # a truncated or foreign file: never trusted, only ignored
             return None
-        return state if build_id == fingerprint["build"] else None
+
+    @staticmethod
+    def encode(state: Any) -> bytes:
+        """The build state as `save` stores it."""
+        return pickle.dumps(state, protocol=5)
 
     def save(
         self,
         key: str,
-        state: Any,
+        state: bytes,
         inputs: Mapping[str, tuple[Stat, str]],
         output_dir: Path,
         outputs: Iterable[str],
         watched: tuple[Path, Path],
     ) -> None:
-        """Record a successful build: its state, and each input (by absolute path) and
+        """Record a successful build: its `encode`d state, and each input (by absolute path) and
         output (relative to `output_dir`) as it is now. `watched` are the content and
         templates folders, listed again by `up_to_date` to see added files."""
-        build = os.urandom(16).hex()
+        build = os.urandom(16)
         fingerprint = {
             "format": _FORMAT,
             "key": key,
-            "build": build,
+            "build": build.hex(),
             "content": str(watched[0]),
             "templates": str(watched[1]),
             "output": str(output_dir),
@@ -144,7 +150,8 @@ class BuildCache:
         self.folder.mkdir(parents=True, exist_ok=True)
         with contextlib.suppress(FileNotFoundError):
             (self.folder / _FINGERPRINT).unlink()  # the old one no longer describes the output
-        _write_atomically(self.folder / _STATE, pickle.dumps((build, state), protocol=5))
+        # The build id first, then the state: a state is trusted only with its fingerprint.
+        _write_atomically(self.folder / _STATE, build + state)
         _write_atomically(self.folder / _FINGERPRINT, json.dumps(fingerprint).encode())
 
     def clear(self) -> None:

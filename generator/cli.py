@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import os
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -247,15 +248,31 @@ def run_build(args: argparse.Namespace) -> int:
     config = load_config(args.config, args.content, args.out, args.base_url)
     previous = None if args.no_cache else cache.previous_state(key)
     progress = Progress(sys.stderr)
+    encoding: list[threading.Thread] = []
+    encoded: list[bytes] = []
+
+    def encode_state(state: BuildState) -> None:
+        # Pickling the state takes a while; in a thread it overlaps the search indexing.
+        thread = threading.Thread(target=lambda: encoded.append(cache.encode(state)), name="briefing-cache")
+        encoding.append(thread)
+        thread.start()
+
     with no_collector_pauses():
         try:
             state, result = rebuild(
-                config, previous, search=request.search, processes=default_processes(), progress=progress
+                config,
+                previous,
+                search=request.search,
+                processes=default_processes(),
+                progress=progress,
+                on_state=encode_state,
             )
         finally:
             progress.finish()
+            for thread in encoding:
+                thread.join()
         saved = time.perf_counter()
-        save_cache(cache, key, state, config)
+        save_cache(cache, key, state, encoded[0] if encoded else cache.encode(state), config)
         result.seconds["cache"] = time.perf_counter() - saved
     print(build_summary(result, config, time.perf_counter() - start))
     print(
@@ -271,8 +288,9 @@ def run_build(args: argparse.Namespace) -> int:
     return 0
 
 
-def save_cache(cache: BuildCache, key: str, state: BuildState, config: Config) -> None:
-    """Record the build for the next run: its state, and every input and output file."""
+def save_cache(cache: BuildCache, key: str, state: BuildState, encoded: bytes, config: Config) -> None:
+    """Record the build for the next run: its state (`encoded` by `BuildCache.encode`),
+    and every input and output file."""
     from generator.search import BUNDLE
     from generator.write import MANIFEST
 
@@ -284,7 +302,7 @@ def save_cache(cache: BuildCache, key: str, state: BuildState, config: Config) -
     out = config.output_dir
     bundle = [os.path.relpath(path, out) for path in files_below(out / BUNDLE)]
     outputs = [*state.outputs, MANIFEST, *bundle]
-    cache.save(key, state, inputs, out, outputs, (config.content_dir, config.templates_dir))
+    cache.save(key, encoded, inputs, out, outputs, (config.content_dir, config.templates_dir))
 
 
 def build_summary(result: BuildResult, config: Config, seconds: float) -> str:
