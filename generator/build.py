@@ -27,6 +27,7 @@ from generator.deps import Input, changed_inputs, page_inputs, record_inputs, st
 from generator.errors import BriefingError, Location, Problem, relative_name
 from generator.link import LinkedSite, claims_of, link
 from generator.load import Kind, LoadedContent, load_content
+from generator.parallel import default_processes
 from generator.render import (
     OutputFile,
     PageJob,
@@ -38,7 +39,7 @@ from generator.render import (
 from generator.search import BUNDLE, index_site, refresh_index
 from generator.validate import ValidatedContent, validate
 from generator.views import view_inputs, view_jobs
-from generator.workers import default_processes, render_jobs
+from generator.workers import render_jobs
 from generator.write import MANIFEST, WriteReport, check_output_dir, update_site, write_site
 
 #: At most this many pages of edited records go ahead of the rest (see `rebuild`).
@@ -85,12 +86,13 @@ def load_site(
     previous: BuildState | None = None,
     lap: Callable[[str], None] | None = None,
     unchanged: Collection[Kind] = (),
+    processes: int = 1,
 ) -> tuple[LinkedSite, LoadedContent, ValidatedContent]:
     """Load, check and link the content; raise BriefingError with every problem found.
 
     Files unchanged since `previous` are neither parsed nor validated again, and the
-    folders of the `unchanged` kinds are not even read (see `load_content`). `lap` is
-    told when each stage ends.
+    folders of the `unchanged` kinds are not even read (see `load_content`); a first
+    load parses in `processes` processes. `lap` is told when each stage ends.
     """
     lap = lap or (lambda stage: None)
     problems: list[Problem] = check_output_dir(
@@ -98,7 +100,7 @@ def load_site(
     )
     patterns = config.site.trailer_patterns
     before = previous.loaded if previous is not None else None
-    loaded, found = load_content(config.content_dir, config.root, patterns, before, unchanged)
+    loaded, found = load_content(config.content_dir, config.root, patterns, before, unchanged, processes)
     lap("load")
     validated, more = validate(loaded, previous and previous.validated)
     lap("validate")
@@ -171,7 +173,9 @@ def rebuild(
     if previous is not None and not content_changed:
         site, loaded, validated = previous.site, previous.loaded, previous.validated
     else:
-        site, loaded, validated = load_site(config, previous, clock.lap, unchanged if previous else ())
+        site, loaded, validated = load_site(
+            config, previous, clock.lap, unchanged if previous else (), processes
+        )
     env = env or make_environment(config.templates_dir)
     try:
         templates = _template_digests(env)

@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from generator.contentfiles import BODY_SUFFIXES, KIND_FOLDERS, YAML_SUFFIXES, Kind, files_below
 from generator.errors import Location, Problem, relative_name
+from generator.parallel import split_map
 from generator.sourcetext import Block, parse_markdown, parse_plain_text
 from generator.yamlfile import YamlDocument, parse_yaml
 
@@ -42,6 +43,10 @@ class SourceBody:
 #: What a file parsed to, by file name, with the file's (mtime, size, inode) and a digest
 #: of its bytes (a cache kept on disk between builds holds these too).
 ParseCache = Mapping[str, tuple[tuple[int, int, int], bytes, Any]]
+
+
+#: Below this many files, forking costs more than parsing on one core.
+PARALLEL_FILES = 400
 
 
 def content_digest(data: bytes) -> bytes:
@@ -79,13 +84,15 @@ def load_content(
     trailer_patterns: tuple[str, ...],
     previous: LoadedContent | None = None,
     unchanged: Collection[Kind] = (),
+    processes: int = 1,
 ) -> tuple[LoadedContent, list[Problem]]:
     """Read every content file below `content_dir`, in a stable order.
 
     Files unchanged since `previous` (a load with the same trailer patterns) are not
     read or parsed again. The folders of the `unchanged` kinds (the preview knows from
     its file watcher that nothing in them changed) are not even listed: what `previous`
-    found there is taken as it is.
+    found there is taken as it is. Without `previous`, files are parsed in `processes`
+    processes.
     """
     before: ParseCache = previous.parsed if previous is not None else {}
     parsed: dict[str, tuple[tuple[int, int, int], bytes, Any]] = {}
@@ -97,6 +104,11 @@ def load_content(
         hint = "create it, or pass --content DIR"
         return LoadedContent((), {}), [Problem(where, "content folder not found", hint, code="BRF008")]
     prefix = str(root) + os.sep
+    if previous is None and processes > 1:
+        listed = [file for folder in KIND_FOLDERS.values() for file in files_below(content_dir / folder)]
+        wanted = [file for file in listed if file.endswith(YAML_SUFFIXES + BODY_SUFFIXES)]
+        if len(wanted) >= PARALLEL_FILES:
+            before = _parse_ahead(wanted, prefix, trailer_patterns, processes)
     folders: dict[Kind, FolderLoad] = {}
     for kind, folder in KIND_FOLDERS.items():
         kept = previous.folders.get(kind) if previous is not None and kind in unchanged else None
@@ -220,10 +232,32 @@ def _read_body(
         return None, [Problem(Location(meta_name), message, hint, code="BRF007")]
     path = texts[0]
     name = path[len(prefix) :].replace(os.sep, "/") if path.startswith(prefix) else path
-
-    def parse(text: str) -> tuple[SourceBody, list[Problem]]:
-        if path.endswith(".md"):
-            return SourceBody(name, "md", tuple(parse_markdown(text, trailer_patterns))), []
-        return SourceBody(name, "txt", tuple(parse_plain_text(text, trailer_patterns))), []
-
+    parse = partial(_parse_body, name=name, trailer_patterns=trailer_patterns)
     return _parsed(path, name, parse, before, after)
+
+
+def _parse_body(text: str, name: str, trailer_patterns: tuple[str, ...]) -> tuple[SourceBody, list[Problem]]:
+    if name.endswith(".md"):
+        return SourceBody(name, "md", tuple(parse_markdown(text, trailer_patterns))), []
+    return SourceBody(name, "txt", tuple(parse_plain_text(text, trailer_patterns))), []
+
+
+def _parse_ahead(
+    files: list[str], prefix: str, trailer_patterns: tuple[str, ...], processes: int
+) -> dict[str, tuple[tuple[int, int, int], bytes, Any]]:
+    """Parse `files` on every core, as a parse cache for the load that follows (which
+    then finds each file unchanged and takes its result)."""
+    items = [(file, prefix, trailer_patterns) for file in files]
+    return dict(entry for entry in split_map(_parse_one, items, processes) if entry is not None)
+
+
+def _parse_one(item: tuple[str, str, tuple[str, ...]]) -> tuple[str, Any] | None:
+    file, prefix, trailer_patterns = item
+    name = file[len(prefix) :].replace(os.sep, "/") if file.startswith(prefix) else file
+    if file.endswith(YAML_SUFFIXES):
+        parse: Callable[[str], tuple[Any, list[Problem]]] = partial(_parse_yaml, name=name)
+    else:
+        parse = partial(_parse_body, name=name, trailer_patterns=trailer_patterns)
+    found: dict[str, tuple[tuple[int, int, int], bytes, Any]] = {}
+    _parsed(file, name, parse, {}, found)
+    return (name, found[name]) if name in found else None

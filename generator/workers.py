@@ -11,11 +11,11 @@ here, so that a template error is reported exactly as in a one-process build.
 from __future__ import annotations
 
 import multiprocessing
-import os
 from collections.abc import Iterator, Sequence
 
 import jinja2
 
+from generator.parallel import can_fork
 from generator.render import OutputFile, PageJob
 
 #: Below this many pages, starting processes costs more than it saves.
@@ -24,14 +24,6 @@ _CHUNK = 48
 
 # What the forked workers inherit: set just before the pool starts, cleared after.
 _inherited: tuple[jinja2.Environment, Sequence[PageJob]] | None = None
-
-
-def default_processes() -> int:
-    """One worker per core this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not on Linux
-        return os.cpu_count() or 1
 
 
 def render_jobs(
@@ -43,7 +35,7 @@ def render_jobs(
     """Render `jobs`, in `processes` forked workers when there are at least `threshold`
     of them; files come out as they are done (not in order), so the caller can write
     them while the rest render."""
-    if processes < 2 or len(jobs) < threshold or "fork" not in multiprocessing.get_all_start_methods():
+    if processes < 2 or len(jobs) < threshold or not can_fork():
         yield from (job.render(env) for job in jobs)
         return
     global _inherited

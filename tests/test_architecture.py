@@ -22,6 +22,7 @@ LAYERS: list[set[str]] = [
         "generator.check",
         "generator.search",
         "generator.contentfiles",
+        "generator.parallel",
     },
     {"generator.yamlfile", "generator.sourcetext"},
     {"generator.load"},

@@ -211,3 +211,28 @@ def test_files_outside_the_kind_folders_are_not_read(tmp_path):
     loaded, problems = load(tmp_path, {"notes.yaml": "a: [", "drafts/x.yaml": "a: ["})
     assert problems == []
     assert loaded.records == ()
+
+
+def test_a_first_load_on_several_processes_gives_what_one_process_gives(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import generator.load
+
+    root = Path(__file__).resolve().parents[1]
+    monkeypatch.setattr(generator.load, "PARALLEL_FILES", 1)  # the seed is small: fork anyway
+    alone, problems_alone = load_content(root / "content", root, DEFAULT_TRAILERS)
+    split, problems_split = load_content(root / "content", root, DEFAULT_TRAILERS, processes=3)
+    assert split.records == alone.records
+    assert split.bodies == alone.bodies
+    assert problems_split == problems_alone
+    assert {name: entry[:2] for name, entry in split.parsed.items()} == {
+        name: entry[:2] for name, entry in alone.parsed.items()
+    }
+
+
+def test_split_map_keeps_the_order_of_its_items() -> None:
+    from generator.parallel import split_map
+
+    items = list(range(23))
+    assert split_map(lambda n: n * n, items, processes=3) == [n * n for n in items]
+    assert split_map(lambda n: n, [], processes=3) == []
