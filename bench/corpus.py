@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from generator.sourcetext import table_cells
+
 REPO = Path(__file__).resolve().parents[1]
 
 WORDS = [
@@ -219,7 +221,7 @@ def markdown_body(text: str) -> str:
         if kind == "heading":
             out.append(("# " if number == 0 else "## ") + body[0])
         elif kind == "table":
-            rows = [_cells(row) for row in body if not _SEPARATOR_ROW.match(row)]
+            rows = [table_cells(row) for row in body if not _SEPARATOR_ROW.match(row)]
             width = max(len(row) for row in rows)
             rows = [row + [""] * (width - len(row)) for row in rows]
             table = ["| " + " | ".join(rows[0]) + " |", "|" + "---|" * width]
@@ -246,15 +248,6 @@ def markdown_mismatches(texts: dict[str, str]) -> list[str]:
         if blocks(parse_plain_text(text, DEFAULT_TRAILERS))
         != blocks(parse_markdown(markdown_body(text), DEFAULT_TRAILERS))
     ]
-
-
-def _cells(row: str) -> list[str]:
-    cells = [cell.strip() for cell in row.strip().split("|")]
-    if cells and not cells[0]:
-        cells = cells[1:]
-    if cells and not cells[-1]:
-        cells = cells[:-1]
-    return cells
 
 
 def quotable(text: str, rng: random.Random) -> str:

@@ -95,9 +95,7 @@ def load_site(
     load parses in `processes` processes. `lap` is told when each stage ends.
     """
     lap = lap or (lambda stage: None)
-    problems: list[Problem] = check_output_dir(
-        config.output_dir, config.root, (config.content_dir, config.templates_dir)
-    )
+    problems: list[Problem] = check_output_dir(config.output_dir, config.root, sources_of(config))
     patterns = config.site.trailer_patterns
     before = previous.loaded if previous is not None else None
     loaded, found = load_content(config.content_dir, config.root, patterns, before, unchanged, processes)
@@ -183,6 +181,7 @@ def rebuild(
         closure = previous.closure if previous is not None and same else _template_closure(env)
     except jinja2.TemplateError as error:
         raise template_problem(error, config) from None
+    clock.lap("plan")
     early = WriteReport(0, 0, 0)
     if previous is not None and on_first is not None and content_changed and same:
         # The pages of the records just saved go first, before planning the rest: the
@@ -192,8 +191,8 @@ def rebuild(
             files = render_pages(env, edited, config)
             early = update_site(files, (), config.output_dir, config.root, sources_of(config), swap_guard)
             on_first(early)
+            clock.lap("render")
     jobs = page_jobs(site, view_jobs(site))
-    clock.lap("link")
     records = record_inputs(site)
     records_of_page = page_inputs(site) | view_inputs(site)
     inputs = {

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import jinja2
-from markdown_it.token import Token
 from markupsafe import Markup, escape
 
 from generator.feeds import (
@@ -34,7 +33,7 @@ from generator.link import (
     QuoteKey,
     claim_fragment,
 )
-from generator.markdown import block_parser, render_inline
+from generator.markdown import render_inline
 from generator.model import Citation, Proposal, Stakeholder, Summit
 from generator.search import BUNDLE
 from generator.sourcetext import Block
@@ -709,8 +708,11 @@ def _mention_linker(site: LinkedSite, page: str) -> MentionLinker:
 def render_block(block: Block, link_mentions: MentionLinker) -> Markup:
     """HTML of one source block, with mentions linked (never in headings or links)."""
     seen: set[EntityRef] = set()
-    if block.tokens:
-        return _render_markdown_block(block.tokens, link_mentions, seen)
+    if block.html:  # Markdown, rendered when loaded: link mentions in its runs of text
+        parts = block.html.split("\0")
+        for marker in range(1, len(parts), 2):
+            parts[marker] = link_mentions(block.runs[int(parts[marker])], seen)
+        return Markup("".join(parts))
     if block.kind == "title":
         return Markup(f'<p class="source-title">{escape(block.text)}</p>')
     if block.kind == "heading":
@@ -727,39 +729,3 @@ def render_block(block: Block, link_mentions: MentionLinker) -> Markup:
         )
         return Markup(f"<table><thead><tr>{header}</tr></thead><tbody>{rows}</tbody></table>")
     return Markup(f"<p>{link_mentions(block.text, seen)}</p>")
-
-
-def _render_markdown_block(
-    tokens: Sequence[Token], link_mentions: MentionLinker, seen: set[EntityRef]
-) -> Markup:
-    parser = block_parser()
-    copied: list[Token] = []
-    in_heading = False
-    for token in tokens:
-        token = token.copy()
-        if token.type in ("heading_open", "heading_close"):
-            # The page has h1 (title) and h2 (sections): source headings start at h3.
-            token.tag = f"h{min(int(token.tag[1]) + 2, 6)}"
-            in_heading = token.type == "heading_open"
-        if token.type == "inline" and token.children and not in_heading:
-            token.children = _link_inline_mentions(token.children, link_mentions, seen)
-        copied.append(token)
-    return Markup(parser.renderer.render(copied, parser.options, {}))
-
-
-def _link_inline_mentions(
-    children: list[Token], link_mentions: MentionLinker, seen: set[EntityRef]
-) -> list[Token]:
-    result = []
-    depth = 0
-    for child in children:
-        if child.type == "link_open":
-            depth += 1
-        elif child.type == "link_close":
-            depth -= 1
-        if child.type == "text" and depth == 0:
-            replacement = Token("html_inline", "", 0, content=str(link_mentions(child.content, seen)))
-            result.append(replacement)
-        else:
-            result.append(child)
-    return result

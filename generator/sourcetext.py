@@ -41,8 +41,11 @@ class Block:
     items: tuple[str, ...] = ()
     #: Table rows, the header row first (kind "table").
     rows: tuple[tuple[str, ...], ...] = ()
-    #: markdown-it tokens of the block, for Markdown bodies; empty for plain text.
-    tokens: tuple[Token, ...] = field(default=(), compare=False, repr=False)
+    #: For Markdown bodies, the block's HTML as markdown-it renders it, with a marker
+    #: (NUL, index, NUL) for each run of text in `runs`, where the page links mentions;
+    #: empty for plain text.
+    html: str = field(default="", compare=False, repr=False)
+    runs: tuple[str, ...] = field(default=(), compare=False, repr=False)
     #: `normalize(text)`, computed once, for quote lookups.
     normal: str = field(default="", compare=False, repr=False)
 
@@ -203,7 +206,7 @@ def _is_hard_wrapped(lines: Sequence[str]) -> bool:
 def _line_kind(line: str) -> BlockKind:
     if _LIST_ITEM.match(line):
         return "list"
-    if (line.count("|") >= 1 and len(_table_cells(line)) >= 2) or _SEPARATOR_ROW.match(line):
+    if (line.count("|") >= 1 and len(table_cells(line)) >= 2) or _SEPARATOR_ROW.match(line):
         return "table"
     if _looks_like_heading(line):
         return "heading"
@@ -218,7 +221,8 @@ def _looks_like_heading(line: str) -> bool:
     )
 
 
-def _table_cells(line: str) -> list[str]:
+def table_cells(line: str) -> list[str]:
+    """The cells of a pipe-table row, outer pipes or not."""
     cells = [cell.strip() for cell in line.strip().split("|")]
     if cells and not cells[0]:
         cells = cells[1:]
@@ -232,7 +236,7 @@ def _plain_block(kind: BlockKind, line: int, body: list[str]) -> Block:
         items = tuple(_LIST_ITEM.match(item).group(1).strip() for item in body)  # type: ignore[union-attr]
         return Block("list", "", line, "\n".join(items), items=items)
     if kind == "table":
-        rows = [_table_cells(row) for row in body if not _SEPARATOR_ROW.match(row)]
+        rows = [table_cells(row) for row in body if not _SEPARATOR_ROW.match(row)]
         width = max((len(row) for row in rows), default=0)
         padded = tuple(tuple(row + [""] * (width - len(row))) for row in rows)
         return Block("table", "", line, "\n".join(" | ".join(row) for row in padded), rows=padded)
@@ -255,7 +259,7 @@ _MD_KINDS: dict[str, BlockKind] = {
 
 
 def parse_markdown(text: str, trailer_patterns: Iterable[str] = ()) -> list[Block]:
-    """Split a Markdown body into its top-level blocks, keeping their tokens."""
+    """Split a Markdown body into its top-level blocks, each rendered once (see `Block.html`)."""
     body = "\n".join(drop_trailer(text.splitlines(), trailer_patterns))
     tokens = block_parser().parse(body)
     blocks: list[Block] = []
@@ -277,9 +281,45 @@ def parse_markdown(text: str, trailer_patterns: Iterable[str] = ()) -> list[Bloc
         items = _md_items(chunk) if kind == "list" else ()
         rows = _md_rows(chunk) if kind == "table" else ()
         words = "\n".join(items) if items else "\n".join(" | ".join(r) for r in rows) if rows else None
-        blocks.append(Block(kind, "", line, words or _md_text(chunk), items, rows, chunk))
+        words = words or _md_text(chunk)
+        html, runs = _prerender(chunk)  # after the words are read: it rewrites the tokens
+        blocks.append(Block(kind, "", line, words, items, rows, html, runs))
         start = end + 1
     return with_unique_anchors(blocks)
+
+
+def _prerender(tokens: Sequence[Token]) -> tuple[str, tuple[str, ...]]:
+    """The block's HTML with a marker for each run of text a mention may be linked in:
+    everything but headings and link texts. Rendering once here, not once per page
+    build, keeps markdown-it's tokens out of memory and out of the build cache. The
+    tokens are rewritten in place: they are this block's own, and not kept."""
+    runs: list[str] = []
+    in_heading = False
+    for token in tokens:
+        if token.type in ("heading_open", "heading_close"):
+            # The page has h1 (title) and h2 (sections): source headings start at h3.
+            token.tag = f"h{min(int(token.tag[1]) + 2, 6)}"
+            in_heading = token.type == "heading_open"
+        if token.type == "inline" and token.children and not in_heading:
+            token.children = _marked_runs(token.children, runs)
+    parser = block_parser()
+    return parser.renderer.render(tokens, parser.options, {}), tuple(runs)
+
+
+def _marked_runs(children: Sequence[Token], runs: list[str]) -> list[Token]:
+    result = []
+    depth = 0
+    for child in children:
+        if child.type == "link_open":
+            depth += 1
+        elif child.type == "link_close":
+            depth -= 1
+        if child.type == "text" and depth == 0:
+            result.append(Token("html_inline", "", 0, content=f"\0{len(runs)}\0"))
+            runs.append(child.content)
+        else:
+            result.append(child)
+    return result
 
 
 def _md_text(tokens: Sequence[Token]) -> str:
@@ -416,6 +456,16 @@ def with_unique_anchors(blocks: Sequence[Block]) -> list[Block]:
             anchor = f"{base}-{number}"
         used.add(anchor)
         result.append(
-            Block(block.kind, anchor, block.line, block.text, block.items, block.rows, block.tokens, normal)
+            Block(
+                block.kind,
+                anchor,
+                block.line,
+                block.text,
+                block.items,
+                block.rows,
+                block.html,
+                block.runs,
+                normal,
+            )
         )
     return result

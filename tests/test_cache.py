@@ -4,7 +4,7 @@ that is stale, corrupt or from other code is ignored, never trusted."""
 
 from __future__ import annotations
 
-import json
+import marshal
 import shutil
 import subprocess
 import sys
@@ -117,11 +117,11 @@ def test_a_damaged_or_foreign_cache_is_ignored(project_copy: Path, tmp_path: Pat
         state = cache / "state.pickle"
         state.write_bytes(state.read_bytes()[:1000])
     elif damage == "garbage-fingerprint":
-        (cache / "fingerprint.json").write_text("{not json", encoding="utf-8")
+        (cache / "fingerprint.marshal").write_bytes(b"{not marshal")
     else:
-        fingerprint = json.loads((cache / "fingerprint.json").read_text(encoding="utf-8"))
+        fingerprint = marshal.loads((cache / "fingerprint.marshal").read_bytes())
         fingerprint["key"] = "0" * 32  # as written by another version, or for other options
-        (cache / "fingerprint.json").write_text(json.dumps(fingerprint), encoding="utf-8")
+        (cache / "fingerprint.marshal").write_bytes(marshal.dumps(fingerprint))
     run = build(project_copy)
     assert run.stdout.startswith("built ")
     assert snapshot(project_copy / "site") == fresh_build(project_copy, tmp_path)
