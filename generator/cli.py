@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING
 
 from generator import __version__
 from generator.cache import BuildCache, BuildRequest, template_inputs
-from generator.contentfiles import files_below
 from generator.errors import BriefingError, Location, Problem, relative_name
 
 if TYPE_CHECKING:
@@ -289,6 +288,15 @@ def run_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def search_bundle_outputs(folder: Path, name: str) -> list[str]:
+    """What the cache checks of the search bundle: its top-level files and its folders
+    (a file added or removed changes its folder). The thousands of files inside are
+    named by their content, so they are not checked one by one."""
+    if not folder.is_dir():
+        return []
+    return [f"{name}/{entry.name}" + ("/" if entry.is_dir() else "") for entry in os.scandir(folder)]
+
+
 def save_cache(cache: BuildCache, key: str, state: BuildState, encoded: bytes, config: Config) -> None:
     """Record the build for the next run: its state (`encoded` by `BuildCache.encode`),
     and every input and output file."""
@@ -301,8 +309,7 @@ def save_cache(cache: BuildCache, key: str, state: BuildState, encoded: bytes, c
     }
     inputs |= template_inputs(config.templates_dir)
     out = config.output_dir
-    bundle = [os.path.relpath(path, out) for path in files_below(out / BUNDLE)]
-    outputs = [*state.outputs, MANIFEST, *bundle]
+    outputs = [*state.outputs, MANIFEST, *search_bundle_outputs(out / BUNDLE, BUNDLE)]
     cache.save(key, encoded, inputs, out, outputs, (config.content_dir, config.templates_dir))
 
 

@@ -150,3 +150,25 @@ def test_a_failed_build_keeps_the_cache_of_the_last_good_one(project_copy: Path)
     assert failed.returncode == 1
     (project_copy / SUMMIT).write_text(good, encoding="utf-8")
     assert build(project_copy).stdout.startswith("nothing changed")
+
+
+def test_a_search_bundle_file_removed_is_noticed(project_copy: Path) -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "generator", "build"],
+        cwd=project_copy,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    fragment = next((project_copy / "site" / "pagefind" / "fragment").iterdir())
+    fragment.unlink()
+    again = subprocess.run(
+        [sys.executable, "-m", "generator", "build"],
+        cwd=project_copy,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert again.stdout.startswith("built "), again.stdout
+    assert any((project_copy / "site" / "pagefind" / "fragment").iterdir())
