@@ -1,5 +1,5 @@
-"""Which files of a project are content: the listing the loader reads and the build
-cache fingerprints, in one place so that the two can never disagree.
+"""Which files of a project are content: the folders, suffixes and ignored names that
+the loader, the file watcher and the build cache all go by.
 
 Standard library only: the build cache lists files before the heavy modules load.
 """
@@ -44,14 +44,3 @@ def files_below(folder: Path) -> list[str]:
         subfolders[:] = [d for d in subfolders if not d.startswith(".")]
         files += [os.path.join(directory, n) for n in names if not is_ignored_name(n)]
     return sorted(files)
-
-
-def content_files(content_dir: Path) -> list[str]:
-    """Every file the loader reads or reports on: YAML and source texts, by kind folder."""
-    suffixes = YAML_SUFFIXES + BODY_SUFFIXES
-    return [
-        file
-        for folder in KIND_FOLDERS.values()
-        for file in files_below(content_dir / folder)
-        if file.endswith(suffixes)
-    ]

@@ -547,9 +547,11 @@ def render_summit_page(site: LinkedSite, env: jinja2.Environment, summit: Summit
     )
 
 
-def render_proposal_page(site: LinkedSite, env: jinja2.Environment, proposal: Proposal) -> OutputFile:
-    page = page_path("proposal", proposal.id)
-    notes = NoteCollector(site, page)
+def proposal_claims(
+    site: LinkedSite, page: str, proposal: Proposal, notes: NoteCollector
+) -> tuple[tuple[ClaimView, ...], tuple[ClaimView, ...], tuple[ClaimView, ...]]:
+    """A proposal's summary, components and positions as claims, noted in that order
+    (its page and its section of the briefing book show them alike)."""
     summary = claim_views(proposal.summary, "summary", notes)
     components = tuple(
         ClaimView(claim_fragment(("components", i)), render_inline(c.text), notes.refs(c.cite), label=c.name)
@@ -565,6 +567,13 @@ def render_proposal_page(site: LinkedSite, env: jinja2.Environment, proposal: Pr
         )
         for i, p in enumerate(proposal.positions)
     )
+    return summary, components, positions
+
+
+def render_proposal_page(site: LinkedSite, env: jinja2.Environment, proposal: Proposal) -> OutputFile:
+    page = page_path("proposal", proposal.id)
+    notes = NoteCollector(site, page)
+    summary, components, positions = proposal_claims(site, page, proposal, notes)
     summits = tuple(
         ClaimView(
             f"at-{summit_id}",

@@ -41,6 +41,7 @@ from generator.render import (
     entity_link,
     grouped,
     page_meta,
+    proposal_claims,
     render_page,
     summit_row,
 )
@@ -416,21 +417,7 @@ def book_summit(site: LinkedSite, page: str, summit: Summit, notes: NoteCollecto
 
 def book_proposal(site: LinkedSite, page: str, proposal: Proposal, notes: NoteCollector) -> BookProposal:
     ident = record_id("proposal", proposal.id)
-    summary = claim_views(proposal.summary, "summary", notes)
-    components = tuple(
-        ClaimView(claim_fragment(("components", i)), render_inline(c.text), notes.refs(c.cite), label=c.name)
-        for i, c in enumerate(proposal.components)
-    )
-    positions = tuple(
-        ClaimView(
-            claim_fragment(("positions", i)),
-            render_inline(p.text),
-            notes.refs(p.cite),
-            link=entity_link(site, page, ("stakeholder", p.stakeholder)),
-            badge=p.stance,
-        )
-        for i, p in enumerate(proposal.positions)
-    )
+    summary, components, positions = proposal_claims(site, page, proposal, notes)
     order = {s.id: i for i, s in enumerate(site.summits)}
     at_summits = sorted(site.summits_of_proposal.get(proposal.id, ()), key=lambda pair: order[pair[0]])
     summits = tuple(
