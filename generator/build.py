@@ -240,10 +240,10 @@ def rebuild(
         except jinja2.TemplateError as error:
             raise template_problem(error, config) from None
         clock.lap("search index" if search else "render, write")
-        rendered = len(wanted)
+        rendered = _html_count(wanted)
     else:
         pages = render_pages(env, [jobs[path] for path in sorted(wanted - later)], config)
-        rendered = len(pages)
+        rendered = _html_count(page.path for page in pages)
         clock.lap("render")
         remove = previous.outputs - set(jobs) - {a.path for a in assets}
         report = update_site(pages + assets, remove, config.output_dir, config.root, sources, swap_guard)
@@ -252,7 +252,7 @@ def rebuild(
             if on_first is not None:
                 on_first(report)
             rest = render_pages(env, [jobs[path] for path in sorted(later)], config)
-            rendered += len(rest)
+            rendered += _html_count(page.path for page in rest)
             second = update_site(rest, (), config.output_dir, config.root, sources, swap_guard)
             report = _merged(report, second)
         clock.lap("write")
@@ -368,6 +368,10 @@ def _merged(before: WriteReport, after: WriteReport) -> WriteReport:
 def sources_of(config: Config) -> tuple[Path, Path]:
     """The folders a build reads, which its output may not overlap."""
     return (config.content_dir, config.templates_dir)
+
+
+def _html_count(paths: Iterable[str]) -> int:
+    return sum(1 for path in paths if path.endswith(".html"))
 
 
 def _reporting(

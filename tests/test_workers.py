@@ -13,6 +13,7 @@ from generator.config import load_config
 from generator.render import PageJob, make_environment, page_jobs
 from generator.views import view_jobs
 from generator.workers import render_jobs
+from tests.conftest import Built
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -52,3 +53,7 @@ def test_a_failing_page_in_a_worker_raises_in_the_caller(
 def test_pages_are_counted_by_kind() -> None:
     paths = ["index.html", "summits/index.html", "summits/a/index.html", "sources/s/index.html", "feed.xml"]
     assert pages_by_kind(paths) == {"summit": 1, "proposal": 0, "stakeholder": 0, "source": 1, "other": 2}
+
+
+def test_a_full_build_counts_every_page_rendered_once(built: Built) -> None:
+    assert built.result.rendered == built.result.pages == sum(built.result.pages_by_kind.values())
