@@ -5,8 +5,8 @@ cache lets the next run (a new process) skip a build whose inputs and output are
 exactly as the last build left them, and rebuild an edited project incrementally from
 the last build's state. It lives in `.cache/briefing/` beside config.yaml (git-ignored).
 
-Every file is identified by a digest of its bytes; the (mtime, size, inode) recorded
-beside it only spares re-reading files that were not touched. A cache that is missing,
+Every file is identified by a digest of its bytes; the (mtime, size, inode, ctime)
+recorded beside it only spares re-reading files that were not touched. A cache that is missing,
 unreadable, from another version of briefing or Python, or for other options, is
 ignored and the build runs whole: the cache can make a build faster, never different.
 This module needs only the standard library, so that a run with nothing to do is over
@@ -27,15 +27,21 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from generator import __version__
-from generator.contentfiles import BODY_SUFFIXES, KIND_FOLDERS, YAML_SUFFIXES, files_below, is_ignored_name
+from generator.contentfiles import (
+    BODY_SUFFIXES,
+    KIND_FOLDERS,
+    YAML_SUFFIXES,
+    Stat,
+    files_below,
+    is_ignored_name,
+    stat_signature,
+)
 
 #: Where the cache lives, relative to the folder of config.yaml.
 CACHE_FOLDER = Path(".cache") / "briefing"
 _FINGERPRINT = "fingerprint.marshal"
 _STATE = "state.pickle"
-_FORMAT = 1
-
-Stat = tuple[int, int, int]  # mtime_ns, size, inode
+_FORMAT = 2
 
 
 class BuildRequest(NamedTuple):
@@ -78,7 +84,7 @@ def stat_of(path: str) -> Stat | None:
         info = os.stat(path)
     except OSError:
         return None
-    return (info.st_mtime_ns, info.st_size, info.st_ino)
+    return stat_signature(info)
 
 
 class BuildCache:
@@ -187,10 +193,10 @@ def _inputs_unchanged(fingerprint: dict[str, Any]) -> bool:
     if found.keys() != recorded.keys():
         return False
     for path, info in found.items():
-        mtime, size, inode, digest = recorded[path]
-        if info.st_mtime_ns != mtime or info.st_size != size or info.st_ino != inode:
+        *stat, digest = recorded[path]
+        if stat_signature(info) != tuple(stat):
             try:
-                if info.st_size != size or file_digest(path) != digest:
+                if info.st_size != stat[1] or file_digest(path) != digest:
                     return False
             except OSError:
                 return False

@@ -17,6 +17,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import SplitResult, unquote, urlsplit
 
+from generator.errors import printable
+
 #: The attributes that hold a URL, by tag.
 LINK_ATTRIBUTES = {"a": "href", "link": "href", "script": "src", "img": "src", "source": "src"}
 SITEMAP = "sitemap.xml"
@@ -43,7 +45,7 @@ class LinkProblem:
     reason: str
 
     def __str__(self) -> str:
-        return f"{self.page}: {self.link}: {self.reason}"
+        return printable(f"{self.page}: {self.link}: {self.reason}")
 
 
 def check_site(site_dir: Path, base_url: str) -> list[LinkProblem]:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from generator import __version__
 from generator.cache import BuildCache, BuildRequest, template_inputs
-from generator.errors import BriefingError, Location, Problem, relative_name
+from generator.errors import BriefingError, Location, Problem, printable, relative_name
 
 if TYPE_CHECKING:
     from generator.build import BuildResult, BuildState
@@ -103,7 +103,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("interrupted", file=sys.stderr)
         return 130
     except OSError as error:
-        print(f"error: {error.strerror or error}: {error.filename or ''}".rstrip(": "), file=sys.stderr)
+        shown = f"error: {error.strerror or error}: {error.filename or ''}".rstrip(": ")
+        print(printable(shown), file=sys.stderr)
         return 1
     return 2
 

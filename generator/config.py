@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints, field_validator
 
+from generator.addresses import AddressError, checked_url
 from generator.errors import BriefingError, Location, Problem, relative_name
-from generator.model import Record, Text
+from generator.model import Name, Record, Text, web_address
+from generator.textfile import YAML_LIMIT, read_text
 from generator.validate import validate_document
 from generator.yamlfile import parse_yaml
 
@@ -35,12 +37,14 @@ LOCAL_BASE_URL = "http://127.0.0.1:8000/"
 class SiteConfig(Record):
     """Keys of `config.yaml`."""
 
-    title: Text = Field(description="The briefing's title, shown on every page.")
+    title: Name = Field(description="The briefing's title, shown on every page.")
     description: Text = Field(description="One or two sentences: what the briefing covers.")
-    base_url: Annotated[str, StringConstraints(pattern=BASE_URL_PATTERN)] = Field(
-        default=LOCAL_BASE_URL,
-        description="Where the site is published, e.g. `https://user.github.io/repo/`; used only "
-        "for absolute URLs (canonical links, feed, sitemap, social cards). Internal links are relative.",
+    base_url: Annotated[str, StringConstraints(pattern=BASE_URL_PATTERN), AfterValidator(web_address)] = (
+        Field(
+            default=LOCAL_BASE_URL,
+            description="Where the site is published, e.g. `https://user.github.io/repo/`; used only "
+            "for absolute URLs (canonical links, feed, sitemap, social cards). Internal links are relative.",
+        )
     )
     cname: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")] | None = Field(
         default=None,
@@ -64,6 +68,16 @@ class SiteConfig(Record):
         "matches one (comment forms pasted with the article).",
     )
 
+    @field_validator("trailer_patterns")
+    @classmethod
+    def _patterns_compile(cls, patterns: tuple[str, ...]) -> tuple[str, ...]:
+        for number, pattern in enumerate(patterns, start=1):
+            try:
+                re.compile(pattern)
+            except re.error as error:
+                raise ValueError(f"item {number} is not a regular expression: {error}") from None
+        return patterns
+
 
 @dataclass(frozen=True)
 class Config:
@@ -86,9 +100,7 @@ def load_config(
     """Read and check `config.yaml`; command-line options override its paths."""
     root = path.resolve().parent
     name = relative_name(path, Path.cwd())
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    if not path.is_file():
         raise BriefingError(
             [
                 Problem(
@@ -98,7 +110,10 @@ def load_config(
                     code="BRF032",
                 )
             ]
-        ) from None
+        )
+    text, problems = read_text(str(path), name, YAML_LIMIT)
+    if text is None:
+        raise BriefingError(problems)
     document, problems = parse_yaml(text, name)
     site = None
     if document is not None and not problems:
@@ -106,11 +121,18 @@ def load_config(
     if site is None or problems:
         raise BriefingError(problems)
     if base_url is not None:
+        hint = "give the full address the site is published at, e.g. https://user.github.io/repo/"
         if not re.match(BASE_URL_PATTERN, base_url):
-            hint = "give the full address the site is published at, e.g. https://user.github.io/repo/"
             raise BriefingError(
                 [Problem(Location("--base-url"), f"{base_url!r} is not an http(s) URL", hint, code="BRF018")]
             )
+        try:
+            base_url = checked_url(base_url)
+        except AddressError as error:
+            where = Location("--base-url")
+            raise BriefingError(
+                [Problem(where, f"{base_url!r} is refused: {error}", hint, code="BRF018")]
+            ) from None
         site = site.model_copy(update={"base_url": base_url})
     if not site.base_url.endswith("/"):  # a folder: relative URLs resolve inside it
         site = site.model_copy(update={"base_url": site.base_url + "/"})

@@ -22,6 +22,16 @@ KIND_FOLDERS: dict[Kind, str] = {
 YAML_SUFFIXES = (".yaml", ".yml")
 BODY_SUFFIXES = (".txt", ".md")
 
+#: What says a file is unchanged without reading it: (mtime, size, inode, ctime). The
+#: change time is set by the kernel on every write, so an edit whose tool restores the
+#: modification time (`cp -p`, `rsync -t`) still shows.
+Stat = tuple[int, int, int, int]
+
+
+def stat_signature(info: os.stat_result) -> Stat:
+    """The `Stat` of a file's `os.stat` result."""
+    return (info.st_mtime_ns, info.st_size, info.st_ino, info.st_ctime_ns)
+
 
 def is_ignored(path: Path) -> bool:
     """Hidden files and editor leftovers (swap, backup, lock files) are not content."""

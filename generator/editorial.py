@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from generator.errors import Location
+from generator.errors import Location, printable
 from generator.link import SECTION_LABELS, LinkedSite, claims_of
 from generator.sourcetext import normalize
 from generator.validate import Entry, Source, ValidatedContent
@@ -56,7 +56,8 @@ class EditorialNote:
     hint: str
 
     def __str__(self) -> str:
-        return f"{self.location}: warning: {self.message} [{self.code} {self.name}]\n    hint: {self.hint}"
+        text = f"{self.location}: warning: {self.message} [{self.code} {self.name}]\n    hint: {self.hint}"
+        return printable(text)
 
 
 @dataclass(frozen=True)

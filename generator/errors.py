@@ -6,8 +6,23 @@ everything wrong with a build at once. The CLI turns `BriefingError` into exit 1
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
+
+#: Characters a terminal could act on (C0 and C1 controls, DEL) or that reorder what it
+#: shows (bidirectional overrides and isolates): never printed raw, whatever a message echoes.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """`text` safe to print on a terminal: every control character as a `\\xNN`-style escape."""
+    return _UNPRINTABLE.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group(0))
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 @dataclass(frozen=True, order=True)
@@ -55,6 +70,11 @@ CODES: dict[str, str] = {
     "BRF032": "config-not-found",
     "BRF033": "port-unavailable",
     "BRF034": "no-such-folder",
+    "BRF040": "control-character",
+    "BRF041": "yaml-alias",
+    "BRF042": "nesting-too-deep",
+    "BRF043": "file-too-large",
+    "BRF044": "value-too-long",
 }
 
 
@@ -77,9 +97,10 @@ class Problem:
         return CODES[self.code]
 
     def __str__(self) -> str:
-        text = f"{self.location}: error: {self.message} [{self.code} {self.name}]"
+        # Messages echo content (names, quotes, file names): escape what a terminal would act on.
+        text = printable(f"{self.location}: error: {self.message} [{self.code} {self.name}]")
         if self.hint:
-            text += f"\n    hint: {self.hint}"
+            text += f"\n    hint: {printable(self.hint)}"
         return text
 
 

@@ -446,12 +446,20 @@ def _trie_pattern(names: Iterable[str]) -> str:
         for char in name:
             node = node.setdefault(char, {})
         node[""] = {}
-
-    def pattern(node: dict[str, Any]) -> str:
-        branches = [re.escape(char) + pattern(child) for char, child in sorted(node.items()) if char]
+    # Children before parents, with an explicit stack: a name may be hundreds of
+    # characters long, deeper than Python's recursion allows.
+    order: list[dict[str, Any]] = []
+    pending = [trie]
+    while pending:
+        node = pending.pop()
+        order.append(node)
+        pending += [child for char, child in node.items() if char]
+    made: dict[int, str] = {}
+    for node in reversed(order):
+        branches = [re.escape(char) + made[id(child)] for char, child in sorted(node.items()) if char]
         if not branches:
-            return ""
+            made[id(node)] = ""
+            continue
         body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        return f"(?:{body})?" if "" in node else body
-
-    return pattern(trie)
+        made[id(node)] = f"(?:{body})?" if "" in node else body
+    return made[id(trie)]

@@ -16,10 +16,19 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
-from generator.contentfiles import BODY_SUFFIXES, KIND_FOLDERS, YAML_SUFFIXES, Kind, files_below
+from generator.contentfiles import (
+    BODY_SUFFIXES,
+    KIND_FOLDERS,
+    YAML_SUFFIXES,
+    Kind,
+    Stat,
+    files_below,
+    stat_signature,
+)
 from generator.errors import Location, Problem, relative_name
 from generator.parallel import split_map
 from generator.sourcetext import Block, parse_markdown, parse_plain_text
+from generator.textfile import BODY_LIMIT, YAML_LIMIT, decode_text, too_large, unreadable
 from generator.yamlfile import YamlDocument, parse_yaml
 
 
@@ -40,9 +49,9 @@ class SourceBody:
     blocks: tuple[Block, ...]
 
 
-#: What a file parsed to, by file name, with the file's (mtime, size, inode) and a digest
-#: of its bytes (a cache kept on disk between builds holds these too).
-ParseCache = Mapping[str, tuple[tuple[int, int, int], bytes, Any]]
+#: What a file parsed to, by file name, with the file's stat and a digest of its bytes
+#: (a cache kept on disk between builds holds these too).
+ParseCache = Mapping[str, tuple[Stat, bytes, Any]]
 
 
 #: Below this many files, forking costs more than parsing on one core.
@@ -95,7 +104,7 @@ def load_content(
     processes.
     """
     before: ParseCache = previous.parsed if previous is not None else {}
-    parsed: dict[str, tuple[tuple[int, int, int], bytes, Any]] = {}
+    parsed: dict[str, tuple[Stat, bytes, Any]] = {}
     problems: list[Problem] = []
     records: list[RawRecord] = []
     bodies: dict[str, SourceBody] = {}
@@ -126,7 +135,8 @@ def load_content(
             stem, suffix = os.path.splitext(file)
             name = file[len(prefix) :].replace(os.sep, "/") if file.startswith(prefix) else file
             if suffix in YAML_SUFFIXES:
-                document, found = _parsed(file, name, partial(_parse_yaml, name=name), before, parsed)
+                parse = partial(_parse_yaml, name=name)
+                document, found = _parsed(file, name, parse, before, parsed, YAML_LIMIT)
                 problems += found
                 if document is None:
                     continue
@@ -167,43 +177,34 @@ def _parsed(
     name: str,
     parse: Callable[[str], tuple[Any, list[Problem]]],
     before: ParseCache,
-    after: dict[str, tuple[tuple[int, int, int], bytes, Any]],
+    after: dict[str, tuple[Stat, bytes, Any]],
+    limit: int,
 ) -> tuple[Any, list[Problem]]:
-    """`parse` of the file's text, reused from `before` when the file is unchanged: same
-    modification time, size and inode, or else the same digest of its bytes."""
+    """`parse` of the file's text, reused from `before` when the file is unchanged: the
+    same stat (with the change time, which no tool that restores a modification time can
+    restore), or else the same digest of its bytes. A file over `limit` bytes is refused
+    before it is read."""
     hit = before.get(name)
     try:
         info = os.stat(path)
-        signature = (info.st_mtime_ns, info.st_size, info.st_ino)
+        signature = stat_signature(info)
         if hit is not None and hit[0] == signature:
             after[name] = hit
             return hit[2]  # type: ignore[no-any-return]
+        if info.st_size > limit:
+            return None, [too_large(name, limit)]
         with open(path, "rb") as handle:
-            data = handle.read()
+            data = handle.read(limit + 1)
     except OSError as error:
-        return None, [
-            Problem(Location(name), f"cannot read file: {error.strerror}", "check permissions", code="BRF004")
-        ]
+        return None, [unreadable(name, error)]
+    if len(data) > limit:  # it grew after the stat
+        return None, [too_large(name, limit)]
     digest = content_digest(data)
     if hit is not None and hit[1] == digest:
         after[name] = (signature, digest, hit[2])
         return hit[2]  # type: ignore[no-any-return]
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        result: tuple[Any, list[Problem]] = (
-            None,
-            [
-                Problem(
-                    Location(name),
-                    f"not valid UTF-8 (byte {error.start})",
-                    "save the file as UTF-8",
-                    code="BRF004",
-                )
-            ],
-        )
-    else:
-        result = parse(text)
+    text, problems = decode_text(data, name)
+    result = parse(text) if text is not None else (None, problems)
     after[name] = (signature, digest, result)
     return result
 
@@ -223,7 +224,7 @@ def _read_body(
     prefix: str,
     trailer_patterns: tuple[str, ...],
     before: ParseCache,
-    after: dict[str, tuple[tuple[int, int, int], bytes, Any]],
+    after: dict[str, tuple[Stat, bytes, Any]],
 ) -> tuple[SourceBody | None, list[Problem]]:
     if len(texts) != 1:
         stem = os.path.splitext(os.path.basename(meta_name))[0]
@@ -233,7 +234,7 @@ def _read_body(
     path = texts[0]
     name = path[len(prefix) :].replace(os.sep, "/") if path.startswith(prefix) else path
     parse = partial(_parse_body, name=name, trailer_patterns=trailer_patterns)
-    return _parsed(path, name, parse, before, after)
+    return _parsed(path, name, parse, before, after, BODY_LIMIT)
 
 
 def _parse_body(text: str, name: str, trailer_patterns: tuple[str, ...]) -> tuple[SourceBody, list[Problem]]:
@@ -244,7 +245,7 @@ def _parse_body(text: str, name: str, trailer_patterns: tuple[str, ...]) -> tupl
 
 def _parse_ahead(
     files: list[str], prefix: str, trailer_patterns: tuple[str, ...], processes: int
-) -> dict[str, tuple[tuple[int, int, int], bytes, Any]]:
+) -> dict[str, tuple[Stat, bytes, Any]]:
     """Parse `files` on every core, as a parse cache for the load that follows (which
     then finds each file unchanged and takes its result)."""
     items = [(file, prefix, trailer_patterns) for file in files]
@@ -256,8 +257,10 @@ def _parse_one(item: tuple[str, str, tuple[str, ...]]) -> tuple[str, Any] | None
     name = file[len(prefix) :].replace(os.sep, "/") if file.startswith(prefix) else file
     if file.endswith(YAML_SUFFIXES):
         parse: Callable[[str], tuple[Any, list[Problem]]] = partial(_parse_yaml, name=name)
+        limit = YAML_LIMIT
     else:
         parse = partial(_parse_body, name=name, trailer_patterns=trailer_patterns)
-    found: dict[str, tuple[tuple[int, int, int], bytes, Any]] = {}
-    _parsed(file, name, parse, {}, found)
+        limit = BODY_LIMIT
+    found: dict[str, tuple[Stat, bytes, Any]] = {}
+    _parsed(file, name, parse, {}, found, limit)
     return (name, found[name]) if name in found else None

@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
+from generator.addresses import AddressError, checked_url, shown_url
+
 SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 
 
@@ -29,8 +31,12 @@ def _configured(validate: bool) -> MarkdownIt:
     parser.enable("table").disable("image")
     if validate:
         parser.validateLink = is_safe_url  # type: ignore[method-assign]
-    else:
+        # An autolink's text is its address: show the host as the link goes there (punycode),
+        # not decoded back into letters that may imitate another name.
+        parser.normalizeLinkText = lambda url: shown_url(url)  # type: ignore[method-assign]
+    else:  # the link targets exactly as written, for validation to judge
         parser.validateLink = lambda url: True  # type: ignore[method-assign]
+        parser.normalizeLink = lambda url: url  # type: ignore[method-assign]
     return parser
 
 
@@ -54,13 +60,19 @@ def render_inline(text: str) -> Markup:
     return Markup(block_parser().renderInline(text))
 
 
-def unsafe_links(text: str) -> list[str]:
-    """The link targets in `text` that `render_inline` would refuse."""
+def unsafe_links(text: str) -> list[tuple[str, str]]:
+    """The link targets in `text` that content may not hold, each with why: '' for a
+    scheme that `render_inline` would refuse, else what is wrong with its host."""
     found = []
     for token in _permissive_parser().parseInline(text):
         for child in token.children or ():
             if child.type == "link_open":
                 href = str(child.attrGet("href") or "")
                 if not is_safe_url(href):
-                    found.append(href)
+                    found.append((href, ""))
+                    continue
+                try:
+                    checked_url(href)
+                except AddressError as error:
+                    found.append((href, str(error)))
     return found

@@ -10,14 +10,44 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from generator.addresses import AddressError, checked_url
 
 Slug = Annotated[
     str,
     StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80),
     Field(description="Lower-case letters, digits and single hyphens, e.g. `hanoi-2019`."),
 ]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+#: The longest name, alias or title: any headline fits, a paragraph pasted by mistake does not.
+NAME_LIMIT = 300
+#: The longest other text (a claim, a quote, an outcome): several paragraphs.
+TEXT_LIMIT = 10_000
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TEXT_LIMIT)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=NAME_LIMIT)]
+
+
+def web_address(url: str) -> str:
+    """An address's checked form (see `generator.addresses`), as a pydantic validator."""
+    try:
+        return checked_url(url)
+    except AddressError as error:
+        raise PydanticCustomError("url_host", "{reason}", {"reason": str(error)}) from None
+
+
+#: An http(s) address, its host checked and written in ASCII (see `generator.addresses`).
+WebUrl = Annotated[
+    str, StringConstraints(pattern=r"^https?://\S+$", max_length=2000), AfterValidator(web_address)
+]
 
 
 class InlineMarkdown:
@@ -26,7 +56,7 @@ class InlineMarkdown:
 
 Markdown = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=1),
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=TEXT_LIMIT),
     InlineMarkdown(),
     Field(description="Inline Markdown: emphasis and http(s)/mailto links; raw HTML is shown as text."),
 ]
@@ -71,16 +101,16 @@ class Summit(Record):
     """A summit or meeting, held or prospective."""
 
     id: Slug
-    name: Text = Field(description="The summit's name as readers know it, e.g. `Hanoi summit`.")
-    aliases: tuple[Text, ...] = Field(
+    name: Name = Field(description="The summit's name as readers know it, e.g. `Hanoi summit`.")
+    aliases: tuple[Name, ...] = Field(
         default=(), description="Other names; mentions in sources link here, e.g. `Hanoi summit`."
     )
     kind: SummitKind = Field(default="summit", description="A full summit, or a shorter meeting.")
     status: SummitStatus = Field(description="Whether it took place, is planned or was called off.")
     start: dt.date | None = Field(default=None, description="First day (YYYY-MM-DD); empty if unknown.")
     end: dt.date | None = Field(default=None, description="Last day; empty for a one-day meeting.")
-    duration: Text | None = Field(default=None, description="How long it lasted, e.g. `two days`.")
-    place: Text | None = Field(default=None, description="City and country, e.g. `Hanoi, Vietnam`.")
+    duration: Name | None = Field(default=None, description="How long it lasted, e.g. `two days`.")
+    place: Name | None = Field(default=None, description="City and country, e.g. `Hanoi, Vietnam`.")
     participants: tuple[Slug, ...] = Field(default=(), description="Stakeholder ids.")
     outcome: Text | None = Field(default=None, description="One line: how it ended.")
     summary: tuple[Claim, ...] = Field(default=(), description="What happened, paragraph by paragraph.")
@@ -90,6 +120,16 @@ class Summit(Record):
     updated: dt.date | None = Field(
         default=None, description="When the desk last revised this entry (YYYY-MM-DD); dates it in the feed."
     )
+
+    @field_validator("end")
+    @classmethod
+    def _end_not_before_start(cls, end: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        start = info.data.get("start")
+        if end is not None and start is not None and end < start:
+            raise PydanticCustomError(
+                "date_order", "{end} is before the start date {start}", {"end": end, "start": start}
+            )
+        return end
 
 
 ProposalCategory = Literal[
@@ -108,7 +148,7 @@ Stance = Literal["supports", "opposes", "conditional", "mixed", "unclear"]
 class Component(Record):
     """A component or phase of a proposal."""
 
-    name: Text = Field(description="The component or phase, e.g. `Freeze`.")
+    name: Name = Field(description="The component or phase, e.g. `Freeze`.")
     text: Markdown
     cite: tuple[Citation, ...] = ()
 
@@ -126,7 +166,7 @@ class Proposal(Record):
     """A demand, concession, process or policy measure."""
 
     id: Slug
-    title: Text = Field(description="What is proposed, in a few words.")
+    title: Name = Field(description="What is proposed, in a few words.")
     category: ProposalCategory = Field(description="Groups proposals on the proposals page.")
     status: ProposalStatus = Field(default="open", description="Where the proposal stands today.")
     proposed_by: tuple[Slug, ...] = Field(default=(), description="Stakeholder ids.")
@@ -146,9 +186,9 @@ class Stakeholder(Record):
     """A country, person or organisation with a part in the story."""
 
     id: Slug
-    name: Text = Field(description="Full name, e.g. `Kim Jong Un` or `UN Security Council`.")
+    name: Name = Field(description="Full name, e.g. `Kim Jong Un` or `UN Security Council`.")
     kind: StakeholderKind = Field(description="A country, a person or an organisation.")
-    aliases: tuple[Text, ...] = Field(
+    aliases: tuple[Name, ...] = Field(
         default=(), description="Other names; mentions of the name and aliases in sources link here."
     )
     role: Markdown | None = Field(default=None, description="One line: who they are in this story.")
@@ -165,13 +205,13 @@ class SourceMeta(Record):
     """Metadata of a source; the body is the `.txt` or `.md` file with the same name."""
 
     id: Slug
-    title: Text = Field(
+    title: Name = Field(
         description="The headline as published; a title the desk supplies goes in [brackets]."
     )
-    author: Text | None = Field(default=None, description="Empty when the text does not say.")
-    publisher: Text | None = Field(default=None, description="Empty when the text does not say.")
+    author: Name | None = Field(default=None, description="Empty when the text does not say.")
+    publisher: Name | None = Field(default=None, description="Empty when the text does not say.")
     date: dt.date | None = Field(default=None, description="Publication date; empty if unknown.")
-    url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$")] | None = None
+    url: WebUrl | None = Field(default=None, description="Where the text was published (http or https).")
     kind: SourceKind = Field(description="What kind of text it is.")
     language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(?:-[A-Za-z0-9]+)*$")] = Field(
         default="en", description="Language code of the text, e.g. `en`."

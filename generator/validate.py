@@ -20,7 +20,7 @@ from generator.errors import Problem
 from generator.load import Kind, LoadedContent, SourceBody
 from generator.markdown import unsafe_links
 from generator.model import InlineMarkdown, Proposal, Record, SourceMeta, Stakeholder, Summit
-from generator.yamlfile import Path, YamlDocument
+from generator.yamlfile import Path, YamlDocument, field_label
 
 M = TypeVar("M", bound=BaseModel)
 R = TypeVar("R", bound=Record)
@@ -136,63 +136,80 @@ def _problem(schema: type[BaseModel], document: YamlDocument, error: Any) -> Pro
         )
     where = document.where(path)
     shown = _shown(value)
-    named = _named(path)
+    label = field_label(path)
     if kind == "literal_error":
         choices = _literal_choices(owner, field)
         hint = _did_you_mean(str(value), choices) + f"use one of: {', '.join(choices)}"
-        return Problem(where, f"{shown} is not a valid {field}", hint, code="BRF013")
+        return Problem(where, f"{label}: {shown} is not one of the choices", hint, code="BRF013")
     if kind == "string_pattern_mismatch":
         if field in ("id", "source", "proposal", "stakeholder") or _is_id_list(path):
             suggestion = slugify(str(value))
             hint = "ids use lower-case letters, digits and single hyphens"
             hint += f", e.g. {suggestion!r}" if suggestion else ""
-            return Problem(where, f"{shown} is not a valid id", hint, code="BRF014")
+            return Problem(where, f"{label}: {shown} is not a valid id", hint, code="BRF014")
         if field in ("url", "base_url"):
             return Problem(
                 where,
-                f"{shown} is not an http(s) URL",
+                f"{label}: {shown} is not an http(s) URL",
                 "write a full address starting with https://",
                 code="BRF018",
             )
         if field == "language":
             hint = "use a language code such as en, fr, ko or pt-BR"
-            return Problem(where, f"{shown} is not a language code", hint, code="BRF020")
-        return Problem(where, f"{shown} is not valid here", str(error["msg"]), code="BRF020")
+            return Problem(where, f"{label}: {shown} is not a language code", hint, code="BRF020")
+        return Problem(where, f"{label}: {shown} is not valid here", str(error["msg"]), code="BRF020")
+    if kind == "url_host":
+        return Problem(
+            where,
+            f"{label}: {shown} is refused: {error['msg']}",
+            "retype the address by hand, or copy it from the site's own address bar",
+            code="BRF018",
+        )
+    if kind == "date_order":
+        return Problem(where, f"{label}: {error['msg']}", "check the two dates", code="BRF020")
     if kind.startswith(("date_", "datetime_")):
         return Problem(
             where,
-            f"{shown} is not a date",
+            f"{label}: {shown} is not a date",
             "write dates as YYYY-MM-DD, e.g. 2019-02-27, or leave empty",
             code="BRF015",
         )
     if kind in ("tuple_type", "list_type"):
         return Problem(
             where,
-            f"{field!r} must be a list",
+            f"{label}: expected a list",
             "write each item on its own line, starting with '- '",
             code="BRF016",
         )
     if kind in ("model_type", "model_attributes_type", "dict_type"):
         return Problem(
             where,
-            "expected a mapping of keys to values",
+            f"{label}: expected a mapping of keys to values"
+            if path
+            else "expected a mapping of keys to values",
             _example_hint(_model_at(schema, path), ""),
             code="BRF016",
         )
     if kind == "string_too_short":
         return Problem(
-            where, f"{named} is empty", "write a value, or remove the key if it is optional", code="BRF017"
+            where,
+            f"{label}: the value is empty",
+            "write a value, or remove the key if it is optional",
+            code="BRF017",
+        )
+    if kind == "string_too_long":
+        limit = (error.get("ctx") or {}).get("max_length", 0)
+        return Problem(
+            where,
+            f"{label}: {len(str(value)):,} characters long, more than the {limit:,} allowed",
+            "shorten it: keep names and titles to a line, and split long text into several claims",
+            code="BRF044",
         )
     if kind == "string_type":
-        return Problem(where, f"{shown} must be text", "put the value in quotes", code="BRF016")
-    return Problem(where, f"{named}: {error['msg']}", "", code="BRF020")
-
-
-def _named(path: Path) -> str:
-    """How a message names the value at `path`: 'summary', or item 2 of 'aliases'."""
-    if len(path) >= 2 and isinstance(path[-1], int):
-        return f"item {path[-1] + 1} of {path[-2]!r}"
-    return repr(path[-1]) if path else "the file"
+        return Problem(where, f"{label}: {shown} must be text", "put the value in quotes", code="BRF016")
+    if kind == "value_error":
+        return Problem(where, f"{label}: {error['msg'].removeprefix('Value error, ')}", "", code="BRF020")
+    return Problem(where, f"{label}: {error['msg']}", "", code="BRF020")
 
 
 def _shown(value: Any) -> str:
@@ -262,13 +279,22 @@ def _unsafe_link_problems(model: BaseModel, path: Path, document: YamlDocument) 
     for name, info in type(model).model_fields.items():
         value = getattr(model, name)
         if isinstance(value, str) and _is_markdown(info.annotation, info.metadata):
-            for href in unsafe_links(value):
-                yield Problem(
-                    document.where((*path, name)),
-                    f"link to {href!r} is not allowed",
-                    "links in content must be absolute http(s):// or mailto: addresses",
-                    code="BRF019",
-                )
+            for href, reason in unsafe_links(value):
+                where, label = document.where((*path, name)), field_label((*path, name))
+                if reason:
+                    yield Problem(
+                        where,
+                        f"{label}: link to {_shown(href)} is refused: {reason}",
+                        "retype the address by hand, or copy it from the site's own address bar",
+                        code="BRF018",
+                    )
+                else:
+                    yield Problem(
+                        where,
+                        f"{label}: link to {_shown(href)} is not allowed",
+                        "links in content must be absolute http(s):// or mailto: addresses",
+                        code="BRF019",
+                    )
         elif isinstance(value, BaseModel):
             yield from _unsafe_link_problems(value, (*path, name), document)
         elif isinstance(value, tuple):

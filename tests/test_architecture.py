@@ -12,10 +12,11 @@ PACKAGE = Path(__file__).resolve().parent.parent / "generator"
 
 #: Each module's layer, lowest first. A module may import only from lower layers.
 LAYERS: list[set[str]] = [
+    # what every stage shares: problems and their positions, and what content text may hold
+    {"generator", "generator.errors"},
+    {"generator.textfile", "generator.addresses", "generator.tempdirs"},
     # leaves: plain data and pure helpers
     {
-        "generator",
-        "generator.errors",
         "generator.model",
         "generator.markdown",
         "generator.urls",

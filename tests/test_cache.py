@@ -158,3 +158,26 @@ def test_a_search_bundle_file_removed_is_noticed(project_copy: Path) -> None:
     fragment.unlink()
     assert build(project_copy, search=True).stdout.startswith("built ")
     assert fragment.exists()
+
+
+def test_an_edit_that_restores_size_and_modification_time_is_still_noticed(project_copy: Path) -> None:
+    # `cp -p`, `rsync -t` and sync tools put the old mtime back; the change time they cannot.
+    import os
+
+    build(project_copy)
+    file = project_copy / SUMMIT
+    before = file.stat()
+    text = file.read_text(encoding="utf-8")
+    assert "Hanoi" in text
+    file.write_text(text.replace("Hanoi", "Hanoj", 1), encoding="utf-8")
+    os.utime(file, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = file.stat()
+    assert (after.st_size, after.st_mtime_ns, after.st_ino) == (
+        before.st_size,
+        before.st_mtime_ns,
+        before.st_ino,
+    )
+    run = build(project_copy)
+    assert run.stdout.startswith("built "), run.stdout
+    page = (project_copy / "site/summits/hanoi-2019/index.html").read_text(encoding="utf-8")
+    assert "Hanoj" in page

@@ -60,7 +60,8 @@ def examples() -> list[Example]:
         for block in BLOCK.finditer(body):
             language, info, content = block.group(1), block.group(2).split(), block.group(3)
             options = dict(item.split("=", 1) for item in info if "=" in item)
-            if "file" in options:
+            if "file" in options:  # repeat=N: the block N times over (a file too large to show)
+                content *= int(options.get("repeat", "1"))
                 example.files[options["file"]] = (content, options.get("encoding", "utf-8"))
             elif language == "sh":
                 example.command = content.strip()

@@ -339,3 +339,16 @@ def test_the_trie_shaped_matcher_finds_what_a_longest_first_alternation_finds() 
         for _ in range(30):
             text = "".join(rng.choice("ab c.") for _ in range(30))
             assert [m.span() for m in trie.finditer(text)] == [m.span() for m in flat.finditer(text)]
+
+
+def test_the_matcher_is_built_without_recursion_for_names_of_any_length() -> None:
+    # Names nested in each other make the deepest trie: one optional group per character.
+    from generator.link import _mention_matcher
+
+    names = {"K" * length: ("stakeholder", f"k{length}") for length in range(1, 3001, 7)}
+    long_name = " ".join(["Kim Jong Un"] * 200)
+    names[long_name] = ("stakeholder", "kim")
+    matcher = _mention_matcher(names)
+    text = f"{long_name} and {'K' * 71}."
+    found = [(end - start, ref) for start, end, ref in matcher.find(text)]
+    assert found == [(len(long_name), ("stakeholder", "kim")), (71, ("stakeholder", "k71"))]

@@ -147,7 +147,7 @@ def test_non_utf8_yaml(tmp_path):
     data = "id: china\nname: Chin\u00e4\nkind: country\n".encode("latin-1")
     loaded, problems = load(tmp_path, {"stakeholders/china.yaml": data})
     assert rendered(problems) == [
-        "content/stakeholders/china.yaml: error: not valid UTF-8 (byte 20) [BRF004 unreadable-file]"
+        "content/stakeholders/china.yaml:2:11: error: not valid UTF-8 (byte 0xe4) [BRF004 unreadable-file]"
     ]
     assert "UTF-8" in problems[0].hint
     assert loaded.records == ()
@@ -159,7 +159,7 @@ def test_non_utf8_source_text(tmp_path):
         {"sources/memo.yaml": SOURCE_YAML, "sources/memo.txt": "Caf\u00e9 society.\n".encode("cp1252")},
     )
     assert rendered(problems) == [
-        "content/sources/memo.txt: error: not valid UTF-8 (byte 3) [BRF004 unreadable-file]"
+        "content/sources/memo.txt:1:4: error: not valid UTF-8 (byte 0xe9) [BRF004 unreadable-file]"
     ]
     assert loaded.bodies == {}
 

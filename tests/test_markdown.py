@@ -101,7 +101,7 @@ def test_render_inline_keeps_mailto_and_autolinks():
 
 def test_unsafe_links_lists_the_refused_targets():
     text = "[ok](https://example.org) [bad](javascript:alert(1)) [also](ftp://x.org) [m](mailto:a@b.org)"
-    assert unsafe_links(text) == ["javascript:alert(1)", "ftp://x.org"]
+    assert unsafe_links(text) == [("javascript:alert(1)", ""), ("ftp://x.org", "")]
     assert unsafe_links("plain text with https://example.org but no link syntax") == []
     assert unsafe_links("<b>raw html</b>") == []
 
@@ -117,3 +117,20 @@ def test_block_parser_has_tables_and_no_html():
     assert "html_block" not in types
     assert "table_open" in types
     assert block_parser() is block_parser()
+
+
+def test_a_link_whose_host_could_mislead_is_listed_with_the_reason():
+    text = "[a](https://exa\u200bmple.org/) [b](https://trusted.org@elsewhere.net/) [c](https://xn--pple-43d.com)"
+    found = unsafe_links(text)
+    assert [href for href, _ in found] == ["https://exa\u200bmple.org/", "https://trusted.org@elsewhere.net/"]
+    assert "U+200B" in found[0][1]
+    assert "user" in found[1][1]
+
+
+def test_international_hosts_are_linked_and_shown_in_punycode():
+    # A Cyrillic a (U+0430) passes for a Latin one when decoded: the reader sees the ASCII form.
+    html = render_inline("<https://\u0430pple.com/news> and [text](https://\u0430pple.com/)")
+    assert html == (
+        '<a href="https://xn--pple-43d.com/news">https://xn--pple-43d.com/news</a> and '
+        '<a href="https://xn--pple-43d.com/">text</a>'
+    )

@@ -178,7 +178,12 @@ KIND_OF = {
 #: (file, change to its data, where the schema must object, what the build must say).
 MISTAKES: dict[str, tuple[str, Callable[[dict[str, Any]], Any], tuple[str | int, ...], str]] = {
     "unknown-key": (SUMMIT, lambda d: d.update(summry=[]), (), "unknown key 'summry'"),
-    "wrong-enum": (SUMMIT, lambda d: d.update(status="postponed"), ("status",), "'postponed' is not a valid"),
+    "wrong-enum": (
+        SUMMIT,
+        lambda d: d.update(status="postponed"),
+        ("status",),
+        "status: 'postponed' is not one of the choices",
+    ),
     "unknown-participant": (
         SUMMIT,
         lambda d: d["participants"].append("kim-jong-il"),
@@ -187,7 +192,7 @@ MISTAKES: dict[str, tuple[str, Callable[[dict[str, Any]], Any], tuple[str | int,
     ),
     "impossible-date": (SUMMIT, lambda d: d.update(start="2019-02-30"), ("start",), "is not a date"),
     "date-in-words": (SUMMIT, lambda d: d.update(end="28 February 2019"), ("end",), "is not a date"),
-    "blank-text": (SUMMIT, lambda d: d.update(outcome="   "), ("outcome",), "'outcome' is empty"),
+    "blank-text": (SUMMIT, lambda d: d.update(outcome="   "), ("outcome",), "outcome: the value is empty"),
     "unknown-proposal": (
         SUMMIT,
         lambda d: d["proposals"][0].update(proposal="world-peace"),
@@ -216,10 +221,15 @@ MISTAKES: dict[str, tuple[str, Callable[[dict[str, Any]], Any], tuple[str | int,
         PROPOSAL,
         lambda d: d["positions"][0].update(stance="maybe"),
         ("positions", 0, "stance"),
-        "'maybe' is not a valid stance",
+        "stance: 'maybe' is not one of the choices",
     ),
     "stakeholder-unknown-key": (STAKEHOLDER, lambda d: d.update(party="WPK"), (), "unknown key 'party'"),
-    "wrong-source-kind": (SOURCE, lambda d: d.update(kind="blog"), ("kind",), "'blog' is not a valid kind"),
+    "wrong-source-kind": (
+        SOURCE,
+        lambda d: d.update(kind="blog"),
+        ("kind",),
+        "kind: 'blog' is not one of the choices",
+    ),
     "bad-url": (SOURCE, lambda d: d.update(url="www.example.org"), ("url",), "is not an http(s) URL"),
     "config-unknown-key": (CONFIG, lambda d: d.update(titel="x"), (), "unknown key 'titel'"),
     "config-bad-base-url": (

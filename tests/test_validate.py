@@ -170,7 +170,7 @@ def test_invalid_id_in_an_id_list():
         Summit, "id: x\nname: X\nstatus: held\nparticipants:\n  - kim-jong-un\n  - North Korea\n"
     )
     assert [(p.location, p.message) for p in problems] == [
-        (Location("x.yaml", 6, 5), "'North Korea' is not a valid id")
+        (Location("x.yaml", 6, 5), "participants item 2: 'North Korea' is not a valid id")
     ]
     assert "'north-korea'" in problems[0].hint
 
@@ -185,7 +185,9 @@ def test_non_mapping_file():
 
 def test_number_where_text_expected():
     _, problems = validate_text(Stakeholder, "id: x\nname: 123\nkind: person\n")
-    assert [(p.location, p.message) for p in problems] == [(Location("x.yaml", 2, 7), "123 must be text")]
+    assert [(p.location, p.message) for p in problems] == [
+        (Location("x.yaml", 2, 7), "name: 123 must be text")
+    ]
 
 
 def test_empty_list_item_message_names_the_key():
@@ -208,7 +210,7 @@ def test_unsafe_link_in_a_nested_claim():
     )
     assert model is not None
     assert [(p.location, p.message) for p in problems] == [
-        (Location("x.yaml", 6, 11), "link to 'data:text/html,x' is not allowed")
+        (Location("x.yaml", 6, 11), "text: link to 'data:text/html,x' is not allowed")
     ]
 
 
@@ -219,3 +221,25 @@ def test_valid_document_has_no_problems():
     assert problems == []
     assert model is not None
     assert model.name == "X"
+
+
+def write_expected() -> None:
+    """Refresh every fixture's expected.txt from what the build reports now (then read the diff)."""
+    import tempfile
+
+    for case in CASES:
+        with tempfile.TemporaryDirectory() as tmp:
+            try:
+                build_site(config_for(FIXTURES / case, Path(tmp) / "site"))
+            except BriefingError as error:
+                lines = [line for problem in error.problems for line in str(problem).splitlines()]
+            else:
+                raise SystemExit(f"{case}: the build passed")
+        (FIXTURES / case / "expected.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    import sys
+
+    if sys.argv[1:] == ["--write"]:
+        write_expected()
