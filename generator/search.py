@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import subprocess
-import tempfile
 from contextlib import AbstractContextManager
 from pathlib import Path
+
+from generator.tempdirs import make_marked_dir, remove_stale
 
 #: Folder of the search bundle inside the site.
 BUNDLE = "pagefind"
@@ -43,8 +43,15 @@ def refresh_index(
     site_dir: Path, swap_guard: AbstractContextManager[object] | None = None, background: bool = False
 ) -> None:
     """Rebuild the bundle of a live site: index into a new folder, then swap it in under
-    `swap_guard`, so the browser never loads half an index."""
-    fresh = Path(tempfile.mkdtemp(prefix=f".{BUNDLE}-", dir=site_dir.parent))
+    `swap_guard`, so the browser never loads half an index.
+
+    The new folder beside the site is marked and locked like a staging folder (see
+    `generator.tempdirs`), so the folders of refreshes that were killed are deleted here
+    first, while those of a refresh still running, and anything not ours, are left alone.
+    """
+    remove_stale(site_dir.parent, f".{BUNDLE}-*")
+    marked = make_marked_dir(site_dir.parent, f".{BUNDLE}-")
+    fresh = marked.path
     try:
         index_site(site_dir, fresh / BUNDLE, background)
         retired = fresh / "retired"
@@ -53,4 +60,4 @@ def refresh_index(
                 (site_dir / BUNDLE).rename(retired)
             (fresh / BUNDLE).rename(site_dir / BUNDLE)
     finally:
-        shutil.rmtree(fresh, ignore_errors=True)
+        marked.discard()

@@ -5,6 +5,11 @@ interrupted build never leaves a half-written site. Files whose bytes did not ch
 hard-linked from the previous build rather than rewritten (their mtime stays put). The
 writer only ever touches the output directory and its own staging siblings, and refuses
 an output directory that is not clearly its own.
+
+A build killed outright (SIGKILL, power loss) cannot clean up after itself, so the next
+build does: it deletes the staging folders of dead builds (marked and no longer locked,
+see `generator.tempdirs`) and the retired sites nobody finished deleting (they hold our
+manifest), and nothing else.
 """
 
 from __future__ import annotations
@@ -12,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
 import tempfile
 from collections.abc import Callable, Collection, Iterable, Sequence
 from contextlib import AbstractContextManager
@@ -21,6 +25,7 @@ from pathlib import Path
 
 from generator.errors import BriefingError, Location, Problem, relative_name
 from generator.render import OutputFile
+from generator.tempdirs import make_marked_dir, remove_stale, remove_tree
 
 #: Written into every output directory; marks it as ours and lists what we wrote.
 MANIFEST = ".briefing-manifest.json"
@@ -104,21 +109,26 @@ def write_site(
     index is built there). `swap_guard` is held while the directories are swapped (a
     server holds it while it opens a file, and so never sees a half-swap). `discard`
     deletes the replaced tree.
+
+    Leftovers of killed builds beside `out_dir` are removed first (`_remove_leftovers`).
+    The staging folder carries a locked marker while this build runs, so a concurrent
+    build leaves it alone; the marker is removed just before the swap and so is never
+    published.
     """
     problems = check_output_dir(out_dir, project_root, sources)
     if problems:
         raise BriefingError(problems)
     out = out_dir.absolute()
     out.parent.mkdir(parents=True, exist_ok=True)
-    for leftover in out.parent.glob(f".{out.name}.old-*"):  # trees an earlier run did not finish deleting
-        shutil.rmtree(leftover, ignore_errors=True)
+    _remove_leftovers(out)
     previous = _read_manifest(out)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-", dir=out.parent))
-    staging.chmod(0o755)  # mkdtemp makes it private; the published site must be readable
+    marked = make_marked_dir(out.parent, f".{out.name}.staging-")
+    staging = marked.path
     unchanged = 0
     written: list[str] = []
     paths: list[str] = []
     try:
+        staging.chmod(0o755)  # mkdtemp makes it private; the published site must be readable
         for file in files:
             paths.append(file.path)
             target = staging / file.path
@@ -136,10 +146,11 @@ def write_site(
         (staging / MANIFEST).write_text(json.dumps(sorted(paths), indent=0) + "\n", encoding="utf-8")
         if prepare is not None:
             prepare(staging)
+        marked.unmark()
         with swap_guard or contextlib.nullcontext():
             retired = _swap(staging, out)
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        marked.discard()
         raise
     if retired is not None:
         (discard or _delete_tree)(retired)
@@ -207,6 +218,19 @@ def update_site(
     return WriteReport(len(changed), len(paths) - len(changed), len(gone), touched)
 
 
+def _remove_leftovers(out: Path) -> None:
+    """Delete what killed builds of `out` left beside it, and only that.
+
+    Staging folders go if their marker is present and unlocked (their build is dead);
+    retired sites (`.old-*`) go if they hold our manifest, which every site we retire
+    does. Anything else with a similar name is someone else's and stays.
+    """
+    remove_stale(out.parent, f".{out.name}.staging-*")
+    for retired in sorted(out.parent.glob(f".{out.name}.old-*")):
+        if not retired.is_symlink() and (retired / MANIFEST).is_file():
+            remove_tree(retired, last=MANIFEST)
+
+
 def _prune_empty_parents(path: Path, top: Path) -> None:
     folder = path.parent
     while folder != top and top in folder.parents:
@@ -238,7 +262,20 @@ def _same_bytes(path: Path, data: bytes) -> bool:
 
 
 def _swap(staging: Path, out: Path) -> Path | None:
-    """Put `staging` in place of `out` with two renames; returns the replaced tree."""
+    """Put `staging` in place of `out` with two renames; returns the replaced tree.
+
+    An output folder without our manifest is empty (`check_output_dir` made sure), so it
+    is removed rather than retired: every retired tree then holds the manifest that lets
+    a later build recognise it as ours, should this one die before deleting it.
+    """
+    if out.is_dir() and not out.is_symlink() and not (out / MANIFEST).is_file():
+        out.rmdir()
+        try:
+            staging.rename(out)
+        except OSError:
+            out.mkdir(exist_ok=True)
+            raise
+        return None
     if not out.exists():
         staging.rename(out)
         return None
@@ -254,4 +291,5 @@ def _swap(staging: Path, out: Path) -> Path | None:
 
 
 def _delete_tree(path: Path) -> None:
-    shutil.rmtree(path, ignore_errors=True)
+    """Delete a retired site, its manifest last, so a deletion cut short is finished later."""
+    remove_tree(path, last=MANIFEST)

@@ -1,6 +1,7 @@
 """The preview server over real sockets on 127.0.0.1: path safety, content types, the
-injected reload script and error overlay, server-sent events, and the `serve` and
-`build --watch` commands run as subprocesses on a copy of the project.
+injected reload script and error overlay, server-sent events, the Host check (DNS
+rebinding), malformed requests and clients that hang up (never a traceback), and the
+`serve` and `build --watch` commands run as subprocesses on a copy of the project.
 
 Requests that must reach the server unnormalised (`..`, encoded and backslash forms) are
 written on raw sockets: urllib and requests would resolve `..` before sending.
@@ -8,11 +9,13 @@ written on raw sockets: urllib and requests would resolve `..` before sending.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import os
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -25,7 +28,14 @@ import pytest
 
 from generator.build import build
 from generator.config import load_config
-from generator.serve.server import EVENTS_PATH, SCRIPT_PATH, PreviewServer, PreviewState
+from generator.serve.server import (
+    EVENTS_PATH,
+    SCRIPT_PATH,
+    PreviewHandler,
+    PreviewServer,
+    PreviewState,
+    resolve_request,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = b"TOP-SECRET-7f3a9c-do-not-serve"
@@ -76,6 +86,47 @@ def raw_request(port: int, target: str, method: str = "GET", timeout: float = 5.
     return Response(int(status_line.split()[1]), headers, body)
 
 
+def exchange(
+    port: int, data: bytes, head: bool = False, timeout: float = 15.0, address: str = "127.0.0.1"
+) -> Response:
+    """Send `data` as it is (a whole request, malformed or not) and read one answer: its
+    head, then Content-Length bytes of body (none for HEAD), or the rest until closed."""
+    with socket.create_connection((address, port), timeout=timeout) as conn:
+        conn.sendall(data)
+        received = b""
+        while b"\r\n\r\n" not in received:
+            chunk = conn.recv(65536)
+            if not chunk:
+                raise AssertionError(f"connection closed without an answer; got {received!r}")
+            received += chunk
+        head_bytes, _, body = received.partition(b"\r\n\r\n")
+        status_line, *lines = head_bytes.decode("latin-1").split("\r\n")
+        headers = {}
+        for line in lines:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+        if head:
+            body = b""
+        elif "content-length" in headers:
+            while len(body) < int(headers["content-length"]):
+                chunk = conn.recv(65536)
+                if not chunk:
+                    break
+                body += chunk
+        else:
+            while chunk := conn.recv(65536):
+                body += chunk
+    assert status_line.startswith("HTTP/1."), status_line
+    return Response(int(status_line.split()[1]), headers, body)
+
+
+def get(port: int, target: str, host: str | None = "127.0.0.1", version: str = "HTTP/1.1") -> Response:
+    """GET `target` with this Host header (none when None), closing after the answer."""
+    host_line = f"Host: {host}\r\n" if host is not None else ""
+    request = f"GET {target} {version}\r\n{host_line}Connection: close\r\n\r\n"
+    return exchange(port, request.encode("latin-1"))
+
+
 def read_text(path: Path) -> str:
     """The file's text, or '' while it is missing (the output directory is being swapped)."""
     try:
@@ -124,19 +175,26 @@ class Running:
     out: Path
 
 
-@pytest.fixture
-def running(layout: Layout) -> Iterator[Running]:
+@contextlib.contextmanager
+def serving(out: Path, allowed_hosts: tuple[str, ...] = ()) -> Iterator[Running]:
+    """A PreviewServer on 127.0.0.1 and a free port, in a thread, over `out`."""
     state = PreviewState()
-    server = PreviewServer(("127.0.0.1", 0), layout.out, state)
+    server = PreviewServer(("127.0.0.1", 0), out, state, allowed_hosts=allowed_hosts)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
-        yield Running(server, state, server.server_address[1], layout.out)
+        yield Running(server, state, server.server_address[1], out)
     finally:
         state.stop()
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+@pytest.fixture
+def running(layout: Layout) -> Iterator[Running]:
+    with serving(layout.out) as running:
+        yield running
 
 
 # -- path safety ---------------------------------------------------------------------------
@@ -279,9 +337,9 @@ def test_the_error_overlay_shows_the_escaped_report_until_a_good_build(running: 
 class EventClient:
     """One raw connection to the event stream."""
 
-    def __init__(self, port: int) -> None:
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=5)
-        self.sock.sendall(f"GET {EVENTS_PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+    def __init__(self, port: int, host: str = "127.0.0.1") -> None:
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=15)
+        self.sock.sendall(f"GET {EVENTS_PATH} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
         self.buffer = b""
         head = self._read_until(b"\r\n\r\n").decode("latin-1")
         self.status = int(head.split()[1])
@@ -367,6 +425,261 @@ def test_a_closed_stream_is_noticed_without_any_event(running: Running) -> None:
     assert running.server.open_streams == 1
     client.close()
     wait_until(lambda: running.server.open_streams == 0, 3, "the closed stream to be noticed")
+
+
+# -- malformed requests, the Host check and clients that hang up ---------------------------
+
+
+def test_a_path_segment_longer_than_a_file_name_may_be_answers_404(running: Running, capfd) -> None:
+    capfd.readouterr()
+    for target in (
+        "/" + "a" * 256 + "/",
+        "/" + "a" * 300 + "/",
+        "/" + "a" * 300,
+        f"/{HANOI}/" + "b" * 1000 + ".html",
+        "/" + "/".join(["c" * 250] * 40) + "/",  # every name fits, the whole path does not
+        "/" + "%e2%82%ac" * 100 + "/",  # 300 bytes once decoded
+    ):
+        for method in ("GET", "HEAD"):
+            request = f"{method} {target} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode()
+            response = exchange(running.port, request, head=method == "HEAD")
+            assert response.status == 404, f"{method} {target[:40]}"
+    assert b"Hanoi" in get(running.port, f"/{HANOI}/").body  # still serving
+    assert capfd.readouterr().err == ""
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["/%ff%fe", "/%ff%fe/", "/%00", "/a%00b/", "/%", "/%zz", "/%e2%82", "/\xff\xfe", "/\x7f", "/;/?#"],
+)
+def test_odd_encodings_in_the_path_answer_404(running: Running, capfd, target: str) -> None:
+    assert get(running.port, target).status == 404
+    assert capfd.readouterr().err == ""
+
+
+@pytest.mark.parametrize(
+    "raw_path",
+    [
+        "",
+        "*",
+        "no-slash",
+        "/\x00",
+        "/" + "a" * 300,
+        "/" + "a" * 100_000,
+        "/%ff%fe",
+        "/\ufffd\ufffd",
+        "/\ud800",  # a lone surrogate: the file system cannot encode it
+        "http://[::1/",
+        "http://[x]/",
+        "ftp://127.0.0.1/",
+        "/loop",
+        "/loop/",
+        "/loop/x",
+    ],
+)
+def test_resolve_request_never_raises(tmp_path: Path, raw_path: str) -> None:
+    (tmp_path / "loop").symlink_to(tmp_path / "loop2")
+    (tmp_path / "loop2").symlink_to(tmp_path / "loop")
+    assert resolve_request(tmp_path, raw_path) == (None, False)
+
+
+def test_a_request_line_over_64_kib_answers_414(running: Running, capfd) -> None:
+    request = b"GET /" + b"a" * 70_000 + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    assert exchange(running.port, request).status == 414
+    assert get(running.port, "/").status == 200
+    assert capfd.readouterr().err == ""
+
+
+@pytest.mark.parametrize(
+    "request_bytes",
+    [
+        b"this is not http\r\n\r\n",
+        b"GARBAGE\r\n\r\n",
+        b"\r\n\r\n",
+        b"  \t \r\n\r\n",
+        b"\x00\xff\xfe garbage \x01\r\n\r\n",
+        b"GET / HTTP/x.y\r\nHost: 127.0.0.1\r\n\r\n",
+        b"GET / HTTP\r\nHost: 127.0.0.1\r\n\r\n",
+        b"GET relative/path HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+        b"GET ftp://127.0.0.1/ HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+        b"GET http://[::1/ HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nHost: 127.0.0.1\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: local host\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: user@localhost\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: [::1\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: localhost:99999\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: localhost:port\r\n\r\n",
+    ],
+)
+def test_malformed_requests_answer_400(running: Running, capfd, request_bytes: bytes) -> None:
+    assert exchange(running.port, request_bytes).status == 400
+    assert capfd.readouterr().err == ""
+
+
+def test_an_http11_request_without_host_answers_400_but_http10_is_served(running: Running) -> None:
+    assert get(running.port, "/", host=None).status == 400
+    assert get(running.port, EVENTS_PATH, host=None).status == 400
+    response = get(running.port, f"/{HANOI}/", host=None, version="HTTP/1.0")
+    assert response.status == 200
+    assert b"Hanoi, Vietnam" in response.body
+    assert get(running.port, SCRIPT_PATH, host=None, version="HTTP/1.0").status == 200
+
+
+BAD_HOSTS = [
+    "evil.example",
+    "evil.example:{port}",
+    "127.0.0.1.evil.example",
+    "127.0.0.1.evil.example:{port}",
+    "localhost.evil.example",
+    "localhost:{other}",
+    "127.0.0.1:{other}",
+    "[::1]:{other}",
+    "[::2]:{port}",
+    "127.0.0.2:{port}",
+    "0.0.0.0:{port}",
+    "",
+]
+
+
+@pytest.mark.parametrize("host", BAD_HOSTS)
+def test_a_host_that_is_not_this_server_answers_403(running: Running, capfd, host: str) -> None:
+    value = host.format(port=running.port, other=running.port + 1 if running.port < 65535 else 1)
+    for target in ("/", f"/{HANOI}/", "/static/style.css", EVENTS_PATH, SCRIPT_PATH, "/no-such-page"):
+        response = get(running.port, target, host=value)
+        assert response.status == 403, f"{value} {target}"
+        assert response.headers["content-type"] == "text/plain; charset=utf-8"
+        assert b"not allowed" in response.body
+        assert b"--host" in response.body
+        assert b"Hanoi" not in response.body
+        assert SCRIPT_PATH.encode() not in response.body
+    head = exchange(running.port, f"HEAD / HTTP/1.1\r\nHost: {value}\r\n\r\n".encode(), head=True)
+    assert head.status == 403
+    http10 = get(running.port, "/", host=value, version="HTTP/1.0")
+    assert http10.status == 403
+    assert capfd.readouterr().err == ""
+
+
+def test_an_absolute_target_naming_another_host_answers_403(running: Running) -> None:
+    assert get(running.port, "http://evil.example/").status == 403
+    assert get(running.port, f"http://evil.example:{running.port}{EVENTS_PATH}").status == 403
+    response = get(running.port, f"http://127.0.0.1:{running.port}/{HANOI}/")
+    assert response.status == 200
+    assert b"Hanoi, Vietnam" in response.body
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "localhost",
+        "localhost:{port}",
+        "LocalHost:{port}",
+        "127.0.0.1",
+        "127.0.0.1:{port}",
+        "[::1]",
+        "[::1]:{port}",
+    ],
+)
+def test_the_loopback_names_are_served(running: Running, host: str) -> None:
+    value = host.format(port=running.port)
+    page = get(running.port, f"/{HANOI}/", host=value)
+    assert page.status == 200, value
+    assert b"Hanoi, Vietnam" in page.body
+    assert get(running.port, SCRIPT_PATH, host=value).status == 200
+    events = EventClient(running.port, host=value)
+    try:
+        assert events.status == 200
+        assert events.next_event()[0] == "hello"
+    finally:
+        events.close()
+
+
+def test_allowed_hosts_add_the_host_option_name_and_no_other(layout: Layout) -> None:
+    with serving(layout.out, allowed_hosts=("MyBox.Local", "::")) as running:
+        port = running.port
+        for host in (f"mybox.local:{port}", "MYBOX.LOCAL", f"[::]:{port}", f"localhost:{port}"):
+            assert get(port, f"/{HANOI}/", host=host).status == 200, host
+        for host in (
+            "evil.example",
+            f"mybox.local:{port + 1}",
+            "other.local",
+            f"mybox.local.evil.example:{port}",
+        ):
+            assert get(port, "/", host=host).status == 403, host
+
+
+def test_clients_that_hang_up_early_leave_no_trace(running: Running, capfd) -> None:
+    wait_until(lambda: running.server.open_streams == 0, 10, "no open streams at the start")
+    threads_before = threading.active_count()
+    capfd.readouterr()
+    targets = [f"/{HANOI}/", "/static/style.css", EVENTS_PATH, "/" + "a" * 300, "/no-such-page"]
+    for round_ in range(4):
+        for target in targets:
+            conn = socket.create_connection(("127.0.0.1", running.port), timeout=10)
+            if round_ % 2:  # hang up with a reset: the server's next read or write fails
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            conn.sendall(f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+            conn.close()
+    # half a request, then gone
+    conn = socket.create_connection(("127.0.0.1", running.port), timeout=10)
+    conn.sendall(b"GET / HTTP/1.1\r\nHo")
+    conn.close()
+    page = get(running.port, f"/{HANOI}/")
+    assert page.status == 200
+    assert b"Hanoi, Vietnam" in page.body
+    wait_until(lambda: running.server.open_streams == 0, 15, "the server to notice the closed streams")
+    wait_until(
+        lambda: threading.active_count() <= threads_before,
+        15,
+        f"handler threads to end ({threading.active_count()} alive, {threads_before} before)",
+    )
+    assert get(running.port, "/").status == 200
+    captured = capfd.readouterr()
+    assert "Traceback" not in captured.err + captured.out
+    assert captured.err == ""
+
+
+def test_an_unexpected_error_is_one_line_on_stderr_and_a_500(
+    running: Running, capfd, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    capfd.readouterr()
+
+    def broken(*args: object, **kwargs: object) -> bytes:
+        raise RuntimeError("injected failure")
+
+    monkeypatch.setattr("generator.serve.server.inject", broken)
+    response = get(running.port, f"/{HANOI}/")
+    assert response.status == 500
+    assert response.headers["content-type"] == "text/plain; charset=utf-8"
+    assert b"Traceback" not in response.body
+    monkeypatch.undo()
+    assert get(running.port, f"/{HANOI}/").status == 200
+    err = capfd.readouterr().err
+    assert "Traceback" not in err
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    assert "RuntimeError: injected failure" in lines[0]
+    assert f"/{HANOI}/" in lines[0]
+
+
+def test_an_error_outside_the_handler_is_one_line_too(
+    running: Running, capfd, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    capfd.readouterr()
+
+    def broken_setup(self: PreviewHandler) -> None:
+        raise ValueError("setup failed")
+
+    monkeypatch.setattr(PreviewHandler, "setup", broken_setup)
+    with socket.create_connection(("127.0.0.1", running.port), timeout=10) as conn:
+        conn.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        assert conn.recv(65536) == b""  # no handler, no answer: the connection is closed
+    monkeypatch.undo()
+    assert get(running.port, "/").status == 200
+    err = wait_until(lambda: capfd.readouterr().err or None, 10, "the error line")
+    assert isinstance(err, str)
+    assert "Traceback" not in err
+    assert len(err.splitlines()) == 1, err
+    assert "ValueError: setup failed" in err
 
 
 # -- the commands, on a copy of the project --------------------------------------------------
@@ -480,4 +793,35 @@ def test_build_watch_rebuilds_the_page_after_an_edit(project: Path, launch: Call
     )
     assert process.interrupt() == 0, process.err()
     assert "stopped" in process.out()
+    assert "Traceback" not in process.err()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="127.0.0.2 is a loopback address on Linux")
+def test_serve_answers_to_the_name_given_to_host_and_refuses_others(
+    project: Path, launch: Callable[..., Process]
+) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.2", 0))
+        port = probe.getsockname()[1]
+    process = launch(project, "serve", "--host", "127.0.0.2", "--port", str(port))
+
+    def ask(host: str, target: str = f"/{HANOI}/") -> Response:
+        request = f"GET {target} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode()
+        return exchange(port, request, address="127.0.0.2")
+
+    def up() -> bool:
+        try:
+            return ask(f"127.0.0.2:{port}").status == 200
+        except OSError:
+            return process.proc.poll() is not None
+
+    wait_until(up, 30, "the server on 127.0.0.2")
+    assert process.proc.poll() is None, process.err()
+    assert b"Hanoi, Vietnam" in ask(f"127.0.0.2:{port}").body
+    assert ask(f"localhost:{port}").status == 200
+    refused = ask("evil.example", EVENTS_PATH)
+    assert refused.status == 403
+    assert b"127.0.0.2" in refused.body
+    assert ask(f"127.0.0.3:{port}").status == 403
+    assert process.interrupt() == 0, process.err()
     assert "Traceback" not in process.err()

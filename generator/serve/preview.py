@@ -209,7 +209,8 @@ def run_serve(config_path: Path, overrides: Overrides, host: str, port: int, ope
     local = Overrides(overrides.content, overrides.out, address)
     preview = LivePreview(config_path, local, state)
     try:
-        server = PreviewServer((host, port), preview.config.output_dir, state)
+        # The name given to --host is the one other name the server answers to.
+        server = PreviewServer((host, port), preview.config.output_dir, state, allowed_hosts=(host,))
     except OSError as error:
         if error.errno in (errno.EADDRINUSE, errno.EACCES):
             reason = "is already in use" if error.errno == errno.EADDRINUSE else "needs more privileges"
