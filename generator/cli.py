@@ -71,7 +71,12 @@ def make_parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument("--config", type=Path, default=Path("config.yaml"), help="default: config.yaml")
     serve_cmd.add_argument("--content", type=Path, help="content folder (default: from config.yaml)")
     serve_cmd.add_argument("--out", type=Path, help="output directory (default: from config.yaml)")
-    serve_cmd.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    serve_cmd.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on, and the one name besides localhost that requests may use "
+        "(default: 127.0.0.1)",
+    )
     serve_cmd.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
     serve_cmd.add_argument("--open", action="store_true", help="open the site in the web browser")
     return parser
@@ -150,18 +155,20 @@ def _write_new(args: argparse.Namespace) -> int:
             )
         written = [new_summary(config, args.kind, args.slug, args.title)]
     else:
+        from generator.textfile import BODY_LIMIT, decode_text, read_text, too_large
+
+        # The pasted text is checked as the build will read it: size, UTF-8, no control characters.
         if args.source_file is None:
-            text, suffix = sys.stdin.read(), ".txt"
+            data = sys.stdin.buffer.read(BODY_LIMIT + 1)
+            if len(data) > BODY_LIMIT:
+                raise BriefingError([too_large("<stdin>", BODY_LIMIT)])
+            text, problems = decode_text(data, "<stdin>")
+            suffix = ".txt"
         else:
-            try:
-                text = args.source_file.read_text(encoding="utf-8-sig")
-            except (OSError, UnicodeDecodeError) as error:
-                where = Location(str(args.source_file))
-                hint = "give a readable UTF-8 text file"
-                raise BriefingError(
-                    [Problem(where, f"cannot read the text: {error}", hint, code="BRF004")]
-                ) from None
+            text, problems = read_text(str(args.source_file), str(args.source_file), BODY_LIMIT)
             suffix = ".md" if args.source_file.suffix == ".md" else ".txt"
+        if text is None:
+            raise BriefingError(problems)
         written = list(new_source(config, args.slug, text, args.title, suffix))
     # The new id joins the choices editors complete from; other schemas stay as they are.
     if (config.root / SCHEMA_FOLDER).is_dir():

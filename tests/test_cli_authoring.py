@@ -86,3 +86,12 @@ def test_check_fails_on_a_broken_link(tmp_path: Path) -> None:
     run = briefing(project, "check", "--site", str(out))
     assert run.returncode == 1
     assert "summits/hanoi-2019/: no such page" in run.stdout
+
+
+def test_a_pasted_text_with_a_control_character_is_refused_before_anything_is_written(tmp_path: Path):
+    project = copy_project(tmp_path / "project")
+    pasted = briefing(project, "new", "source", "memo", stdin="A Short Title\n\nSome \x1b[2Jpasted words.\n")
+    assert pasted.returncode == 1
+    assert "<stdin>:3:6: error: this line holds the control character U+001B (ESC)" in pasted.stderr
+    assert "\x1b" not in pasted.stderr
+    assert not (project / "content/sources/memo.yaml").exists()
