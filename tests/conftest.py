@@ -21,7 +21,7 @@ from urllib.parse import unquote, urlsplit
 import html5lib
 import pytest
 import yaml
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, expect, sync_playwright
 
 from generator.build import BuildResult, build
 from generator.config import Config, SiteConfig, load_config
@@ -76,6 +76,11 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
+#: The most a browser assertion may wait for its condition (Playwright's own default for
+#: `expect` is 5 s, too short on a busy machine). An upper bound, not a sleep: `expect`
+#: returns as soon as the condition holds, and still fails at the deadline when it never does.
+BROWSER_WAIT_MS = 60_000
+expect.set_options(timeout=BROWSER_WAIT_MS)
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +90,9 @@ def browser() -> Iterator[Browser]:
             pytest.fail(f"CI: {CHROMIUM} is missing; the CI image must provide Debian's chromium package")
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (`sudo apt-get install chromium`)")
     with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        launched = p.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, timeout=2 * BROWSER_WAIT_MS
+        )
         try:
             yield launched
         finally:

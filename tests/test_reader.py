@@ -10,6 +10,7 @@ Chromium, driven by Playwright; a missing browser is a failure, never a skip.
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import mimetypes
 import threading
@@ -22,6 +23,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 import pytest
 from conftest import SUBPATH_BASE_URL, build_into
 from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from generator.sourcetext import normalize
 
@@ -30,8 +32,10 @@ AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 PREFIX = urlsplit(SUBPATH_BASE_URL).path  # /repo/
 HANOI = "summits/hanoi-2019/"
 SEARCH_KINDS = {"Summit", "Proposal", "Stakeholder", "Source", "Overview"}
-#: How long search results, previews and navigations may take to show.
-WAIT_MS = 10_000
+#: The most search results, previews and navigations may take to show: an upper bound
+#: for a busy machine (Pagefind loads its index and fragments over http, one by one), not
+#: a wait, since every wait ends as soon as its condition holds.
+WAIT_MS = 60_000
 
 
 # -- the site, served under /repo/ -----------------------------------------------------------
@@ -131,12 +135,27 @@ def visit_view(page: Page, base: str, path: str) -> None:
     assert response is not None and response.status == 200, view_missing_message(path)
 
 
+RESULT_LINKS = ".pagefind-ui__result > .pagefind-ui__result-inner > .pagefind-ui__result-title a"
+
+
 def search(page: Page, term: str) -> Locator:
-    """Type `term` into the search box; the result links once results are shown."""
+    """Type `term` into the search box; the result links once results are shown.
+
+    Pagefind shows each result as a placeholder first and fills in its link when the
+    result's fragment has loaded: this waits until every result shown has its link.
+    """
     page.locator("#search input").fill(term)
-    expect(page.locator(".pagefind-ui__message")).to_contain_text(term)
-    page.locator(".pagefind-ui__result").first.wait_for()
-    return page.locator(".pagefind-ui__result > .pagefind-ui__result-inner > .pagefind-ui__result-title a")
+    expect(page.locator(".pagefind-ui__message")).to_contain_text(term, timeout=WAIT_MS)
+    page.locator(".pagefind-ui__result").first.wait_for(timeout=WAIT_MS)
+    page.wait_for_function(
+        """selector => {
+            const shown = document.querySelectorAll('.pagefind-ui__result').length;
+            return shown > 0 && document.querySelectorAll(selector).length === shown;
+        }""",
+        arg=RESULT_LINKS,
+        timeout=WAIT_MS,
+    )
+    return page.locator(RESULT_LINKS)
 
 
 def absolute_hrefs(links: Locator) -> list[str]:
@@ -161,21 +180,31 @@ def test_the_kind_filter_restricts_results_to_sources(page: Page, base: str) -> 
     results = search(page, "Hanoi")
     groups = page.locator(".pagefind-ui__filter-group, .pagefind-ui__filter-block")
     kind = groups.filter(has_text="kind").first
-    expect(kind).to_be_attached()
-    values = set(kind.locator("input[type=checkbox]").evaluate_all("boxes => boxes.map(b => b.value)"))
+    expect(kind).to_be_attached(timeout=WAIT_MS)
+    boxes = kind.locator("input[type=checkbox]")
+    # Pagefind fills the filter in once its filter index has loaded: wait for every kind
+    # (then check the values, so a filter that never offers them still fails, and says so).
+    with contextlib.suppress(PlaywrightTimeoutError):
+        expect(boxes).to_have_count(len(SEARCH_KINDS), timeout=WAIT_MS)
+    values = set(boxes.evaluate_all("boxes => boxes.map(b => b.value)"))
     assert values == SEARCH_KINDS, f"kind filter offers {sorted(values)}"
     before = absolute_hrefs(results)
     assert any(not href.startswith(base + "sources/") for href in before), before
 
     kind.locator("input[type=checkbox][value=Source]").check()
-    page.wait_for_function(
-        """prefix => {
-            const links = [...document.querySelectorAll(
-                '.pagefind-ui__result > .pagefind-ui__result-inner > .pagefind-ui__result-title a')];
-            return links.length > 0 && links.every(a => a.href.startsWith(prefix));
-        }""",
-        arg=base + "sources/",
-    )
+    # Filtered results replace the others as they load: wait until every result shown is
+    # a source with its link (then check, so results that never narrow still fail).
+    with contextlib.suppress(PlaywrightTimeoutError):
+        page.wait_for_function(
+            """([selector, prefix]) => {
+                const shown = document.querySelectorAll('.pagefind-ui__result').length;
+                const links = [...document.querySelectorAll(selector)];
+                return links.length > 0 && links.length === shown
+                    && links.every(a => a.href.startsWith(prefix));
+            }""",
+            arg=[RESULT_LINKS, base + "sources/"],
+            timeout=WAIT_MS,
+        )
     after = absolute_hrefs(results)
     assert after and all(href.startswith(base + "sources/") for href in after), after
 
@@ -186,9 +215,7 @@ def test_slash_focuses_the_search_box(page: Page, base: str) -> None:
     page.evaluate("document.activeElement && document.activeElement.blur()")
     assert page.evaluate("document.activeElement === document.body")
     page.keyboard.press("/")
-    assert page.evaluate("document.activeElement === document.querySelector('#search input')"), (
-        "'/' did not focus the search input"
-    )
+    expect(page.locator("#search input"), "'/' did not focus the search input").to_be_focused(timeout=WAIT_MS)
     assert page.locator("#search input").input_value() == "", "'/' was typed into the search box"
 
 

@@ -70,7 +70,7 @@ class Response:
     body: bytes
 
 
-def raw_request(port: int, target: str, method: str = "GET", timeout: float = 5.0) -> Response:
+def raw_request(port: int, target: str, method: str = "GET", timeout: float = 30.0) -> Response:
     """Send `target` byte for byte (no normalisation) and read the whole answer."""
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as conn:
         conn.sendall(f"{method} {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode())
@@ -188,7 +188,7 @@ def serving(out: Path, allowed_hosts: tuple[str, ...] = ()) -> Iterator[Running]
         state.stop()
         server.shutdown()
         server.server_close()
-        thread.join(timeout=5)
+        thread.join(timeout=60)
 
 
 @pytest.fixture
@@ -390,7 +390,7 @@ def test_the_first_event_is_hello_with_the_build_state(running: Running) -> None
 def test_every_connected_page_gets_each_event_and_closed_streams_leave_nothing_behind(
     running: Running,
 ) -> None:
-    wait_until(lambda: running.server.open_streams == 0, 3, "no open streams at the start")
+    wait_until(lambda: running.server.open_streams == 0, 60, "no open streams at the start")
     threads_before = threading.active_count()
     clients = [EventClient(running.port) for _ in range(10)]
     try:
@@ -410,7 +410,7 @@ def test_every_connected_page_gets_each_event_and_closed_streams_leave_nothing_b
     finally:
         for client in clients:
             client.close()
-    wait_until(lambda: running.server.open_streams == 0, 3, "the server to notice the closed streams")
+    wait_until(lambda: running.server.open_streams == 0, 60, "the server to notice the closed streams")
     wait_until(
         lambda: threading.active_count() <= threads_before,
         3,
@@ -419,12 +419,12 @@ def test_every_connected_page_gets_each_event_and_closed_streams_leave_nothing_b
 
 
 def test_a_closed_stream_is_noticed_without_any_event(running: Running) -> None:
-    wait_until(lambda: running.server.open_streams == 0, 3, "no open streams at the start")
+    wait_until(lambda: running.server.open_streams == 0, 60, "no open streams at the start")
     client = EventClient(running.port)
     client.next_event()
     assert running.server.open_streams == 1
     client.close()
-    wait_until(lambda: running.server.open_streams == 0, 3, "the closed stream to be noticed")
+    wait_until(lambda: running.server.open_streams == 0, 60, "the closed stream to be noticed")
 
 
 # -- malformed requests, the Host check and clients that hang up ---------------------------
@@ -608,7 +608,7 @@ def test_allowed_hosts_add_the_host_option_name_and_no_other(layout: Layout) -> 
 
 
 def test_clients_that_hang_up_early_leave_no_trace(running: Running, capfd) -> None:
-    wait_until(lambda: running.server.open_streams == 0, 10, "no open streams at the start")
+    wait_until(lambda: running.server.open_streams == 0, 60, "no open streams at the start")
     threads_before = threading.active_count()
     capfd.readouterr()
     targets = [f"/{HANOI}/", "/static/style.css", EVENTS_PATH, "/" + "a" * 300, "/no-such-page"]
@@ -626,7 +626,7 @@ def test_clients_that_hang_up_early_leave_no_trace(running: Running, capfd) -> N
     page = get(running.port, f"/{HANOI}/")
     assert page.status == 200
     assert b"Hanoi, Vietnam" in page.body
-    wait_until(lambda: running.server.open_streams == 0, 15, "the server to notice the closed streams")
+    wait_until(lambda: running.server.open_streams == 0, 60, "the server to notice the closed streams")
     wait_until(
         lambda: threading.active_count() <= threads_before,
         15,
@@ -675,7 +675,7 @@ def test_an_error_outside_the_handler_is_one_line_too(
         assert conn.recv(65536) == b""  # no handler, no answer: the connection is closed
     monkeypatch.undo()
     assert get(running.port, "/").status == 200
-    err = wait_until(lambda: capfd.readouterr().err or None, 10, "the error line")
+    err = wait_until(lambda: capfd.readouterr().err or None, 60, "the error line")
     assert isinstance(err, str)
     assert "Traceback" not in err
     assert len(err.splitlines()) == 1, err
@@ -702,7 +702,7 @@ class Process:
     def err(self) -> str:
         return self.stderr.read_text(encoding="utf-8", errors="replace")
 
-    def interrupt(self, timeout: float = 10) -> int:
+    def interrupt(self, timeout: float = 60) -> int:
         self.proc.send_signal(signal.SIGINT)
         return self.proc.wait(timeout=timeout)
 
@@ -733,12 +733,12 @@ def launch(tmp_path: Path) -> Iterator[Callable[..., Process]]:
         for process in started:
             if process.proc.poll() is None:
                 process.proc.kill()
-                process.proc.wait(timeout=5)
+                process.proc.wait(timeout=60)
 
 
 def answers(port: int, target: str = "/") -> bool:
     try:
-        return raw_request(port, target, timeout=1).status == 200
+        return raw_request(port, target, timeout=30).status == 200
     except OSError:
         return False
 
@@ -762,7 +762,7 @@ def test_serve_on_a_port_in_use_exits_1_and_suggests_another(
 def test_sigint_stops_serve_cleanly(project: Path, launch: Callable[..., Process]) -> None:
     port = free_port()
     process = launch(project, "serve", "--port", str(port))
-    wait_until(lambda: answers(port, f"/{HANOI}/") or process.proc.poll() is not None, 20, "the server")
+    wait_until(lambda: answers(port, f"/{HANOI}/") or process.proc.poll() is not None, 60, "the server")
     assert process.proc.poll() is None, process.err()
     served = raw_request(port, f"/{HANOI}/").body
     assert SCRIPT_PATH.encode() in served
@@ -778,7 +778,7 @@ def test_sigint_stops_serve_cleanly(project: Path, launch: Callable[..., Process
 
 def test_build_watch_rebuilds_the_page_after_an_edit(project: Path, launch: Callable[..., Process]) -> None:
     process = launch(project, "build", "--watch")
-    wait_until(lambda: "watching" in process.out() or process.proc.poll() is not None, 20, "the first build")
+    wait_until(lambda: "watching" in process.out() or process.proc.poll() is not None, 60, "the first build")
     assert process.proc.poll() is None, process.err()
     page = project / "site" / HANOI / "index.html"
     assert "Hanoi, Vietnam" in page.read_text(encoding="utf-8")
@@ -788,7 +788,7 @@ def test_build_watch_rebuilds_the_page_after_an_edit(project: Path, launch: Call
     yaml_file.write_text(text.replace("place: Hanoi, Vietnam\n", "place: Hanoi, edited by the watch test\n"))
     wait_until(
         lambda: "Hanoi, edited by the watch test" in read_text(page),
-        5,
+        60,
         "the page on disk to show the edit",
     )
     assert process.interrupt() == 0, process.err()
@@ -815,7 +815,7 @@ def test_serve_answers_to_the_name_given_to_host_and_refuses_others(
         except OSError:
             return process.proc.poll() is not None
 
-    wait_until(up, 30, "the server on 127.0.0.2")
+    wait_until(up, 60, "the server on 127.0.0.2")
     assert process.proc.poll() is None, process.err()
     assert b"Hanoi, Vietnam" in ask(f"127.0.0.2:{port}").body
     assert ask(f"localhost:{port}").status == 200
