@@ -10,6 +10,7 @@ so that a look-alike letter from another script (a Cyrillic `a`, U+0430) shows a
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from urllib.parse import urlsplit, urlunsplit
 
@@ -19,6 +20,8 @@ WEB_SCHEMES = frozenset({"http", "https"})
 #: Unicode categories of characters that show nothing: controls, format characters
 #: (zero-width spaces and joiners, direction marks), separators, private and unassigned.
 _INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zs", "Zl", "Zp"})
+#: An ASCII host as written: a name (letters, digits, `-`, `_`, dots) or a bracketed IPv6 literal.
+_ASCII_HOST = re.compile(r"[A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\]")
 
 
 class AddressError(ValueError):
@@ -41,6 +44,8 @@ def ascii_host(host: str) -> str:
     if hidden is not None:
         raise AddressError(f"its host holds the invisible character {hidden}")
     if host.isascii():
+        if not _ASCII_HOST.fullmatch(host):
+            raise AddressError(f"its host {host!r} is not a host name")
         return host
     try:
         return idna.encode(host, uts46=True).decode("ascii")
@@ -52,7 +57,10 @@ def checked_url(url: str) -> str:
     """An http(s) or mailto address as content may link it, with an ASCII host.
 
     Raises `AddressError` saying why it is refused (a host a reader could be misled by)."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as error:  # a broken IPv6 literal
+        raise AddressError(f"it is not a valid address ({error})") from None
     scheme = parts.scheme.lower()
     if scheme == "mailto":
         mailbox, at, domain = parts.path.rpartition("@")
@@ -65,8 +73,10 @@ def checked_url(url: str) -> str:
     if "@" in netloc:
         raise AddressError("it names a user before its host ('…@'), which hides the real host")
     host, colon, port = netloc.rpartition(":") if not netloc.endswith("]") else (netloc, "", "")
-    if not colon or not port.isdigit():
-        host, colon, port = netloc, "", ""
+    if not colon:
+        host, port = netloc, ""
+    elif port and not (port.isascii() and port.isdigit() and int(port) <= 65535):
+        raise AddressError(f"its port {port!r} is not a number from 0 to 65535")
     written = ascii_host(host)
     if written == host:
         return url

@@ -376,11 +376,19 @@ class _QuoteIndex:
         return Problem(where, message, hint, code="BRF024")
 
 
+#: How far a passage shown in a hint may be widened to reach a word's edge, and its length.
+_WIDEN = 40
+_PASSAGE = 400
+
+
 def _whole_words(text: str, start: int, end: int) -> str:
-    """`text[start:end]` widened to whole words, so the passage shown reads naturally."""
-    while start > 0 and not text[start - 1].isspace():
+    """`text[start:end]` widened to whole words, so the passage shown reads naturally (a
+    run with no space, or a passage longer than a hint can show, is cut)."""
+    low, high = max(0, start - _WIDEN), min(len(text), end + _WIDEN, start + _PASSAGE)
+    end = min(end, high)
+    while start > low and not text[start - 1].isspace():
         start -= 1
-    while end < len(text) and not text[end].isspace():
+    while end < high and not text[end].isspace():
         end += 1
     return text[start:end].strip()
 

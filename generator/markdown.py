@@ -20,7 +20,10 @@ SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 
 def is_safe_url(url: str) -> bool:
     """True for absolute http(s) URLs with a host, and mailto addresses."""
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:  # a broken IPv6 literal, say: not an address to link
+        return False
     if parts.scheme.lower() in ("http", "https"):
         return bool(parts.netloc)
     return parts.scheme.lower() == "mailto" and bool(parts.path)
@@ -68,11 +71,11 @@ def unsafe_links(text: str) -> list[tuple[str, str]]:
         for child in token.children or ():
             if child.type == "link_open":
                 href = str(child.attrGet("href") or "")
-                if not is_safe_url(href):
-                    found.append((href, ""))
-                    continue
                 try:
                     checked_url(href)
                 except AddressError as error:
                     found.append((href, str(error)))
+                    continue
+                if not is_safe_url(href):
+                    found.append((href, ""))
     return found

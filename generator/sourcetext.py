@@ -446,14 +446,20 @@ RESERVED_ANCHORS = frozenset({"main", "top", "notes", "cited-by", "mentions", "m
 def with_unique_anchors(blocks: Sequence[Block]) -> list[Block]:
     """Give each block its anchor; identical blocks get -2, -3 ... in order."""
     used = set(RESERVED_ANCHORS)
+    # The last number given to each base: every lower one is taken, so the search for a
+    # free one resumes there (a text of thousands of equal lines stays linear).
+    last: dict[str, int] = {}
     result = []
     for block in blocks:
         normal = normalize(block.text)
         anchor = base = block_anchor(block, normal)
-        number = 1
+        number = last.get(base, 1)
+        if number > 1:
+            anchor = f"{base}-{number}"
         while anchor in used:
             number += 1
             anchor = f"{base}-{number}"
+        last[base] = number
         used.add(anchor)
         result.append(
             Block(

@@ -137,6 +137,13 @@ def _build(text: str, file: str, loader: type) -> tuple[YamlDocument, list[Probl
             where = Location(file, *position(text, offset))
         problem = Problem(where, f"YAML error: {error}", "check the file is valid YAML", code="BRF001")
         raise _Failed(problem) from None
+    except (ValueError, OverflowError) as error:  # e.g. an escape past U+10FFFF in the pure scanner
+        mark = builder.loader.get_mark() if hasattr(builder.loader, "get_mark") else None
+        where = Location(file, mark.line + 1, mark.column + 1) if mark is not None else Location(file)
+        problem = Problem(
+            where, f"YAML syntax error: {error}", "check the escapes in quoted text", code="BRF001"
+        )
+        raise _Failed(problem) from None
     finally:
         builder.loader.dispose()
     return YamlDocument(file, data, builder.values, builder.keys), builder.problems
