@@ -34,6 +34,11 @@ def _configured(validate: bool) -> MarkdownIt:
     parser.enable("table").disable("image")
     if validate:
         parser.validateLink = is_safe_url  # type: ignore[method-assign]
+        # A host that could mislead (an invisible character, a user before it) makes no
+        # link at all: validation refuses it in summaries, and a source's own text keeps
+        # its words without the link.
+        normalize_link = parser.normalizeLink
+        parser.normalizeLink = lambda url: normalize_link(url) if _host_ok(url) else ""  # type: ignore[method-assign]
         # An autolink's text is its address: show the host as the link goes there (punycode),
         # not decoded back into letters that may imitate another name.
         parser.normalizeLinkText = lambda url: shown_url(url)  # type: ignore[method-assign]
@@ -41,6 +46,14 @@ def _configured(validate: bool) -> MarkdownIt:
         parser.validateLink = lambda url: True  # type: ignore[method-assign]
         parser.normalizeLink = lambda url: url  # type: ignore[method-assign]
     return parser
+
+
+def _host_ok(url: str) -> bool:
+    try:
+        checked_url(url.strip())
+    except AddressError:
+        return False
+    return True
 
 
 @cache

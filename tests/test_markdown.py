@@ -134,3 +134,10 @@ def test_international_hosts_are_linked_and_shown_in_punycode():
         '<a href="https://xn--pple-43d.com/news">https://xn--pple-43d.com/news</a> and '
         '<a href="https://xn--pple-43d.com/">text</a>'
     )
+
+
+def test_a_link_whose_host_could_mislead_is_not_rendered_as_a_link():
+    # In a source's own Markdown text the words stay; the link does not.
+    html = render_inline("see [the memo](https://exa\u200bmple.org/) and [this](https://a.org@b.net/)")
+    assert "<a " not in html
+    assert "the memo" in html
