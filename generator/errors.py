@@ -7,6 +7,7 @@ everything wrong with a build at once. The CLI turns `BriefingError` into exit 1
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -117,6 +118,16 @@ class BriefingError(Exception):
     def report(self) -> str:
         """Every problem, then the summary line: what the terminal and the overlay show."""
         return "\n".join([*(str(p) for p in self.problems), self.summary])
+
+
+def closest(value: str, choices: Iterable[str]) -> str | None:
+    """The choice most like `value`, if one is alike enough to suggest ("did you mean").
+
+    Only problems need it, so rapidfuzz is loaded on the first call, not by every build."""
+    from rapidfuzz import fuzz, process
+
+    found = process.extractOne(value, list(choices), scorer=fuzz.ratio, score_cutoff=60)
+    return str(found[0]) if found else None
 
 
 def relative_name(path: Path, root: Path) -> str:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generator.config import SiteConfig
-from generator.errors import Location, Problem
+from generator.errors import Location, Problem, closest
 from generator.model import Citation, Position, Proposal, ProposalOnTable, Stakeholder, Summit
 from generator.sourcetext import normalize, original_words
 from generator.urls import page_path
@@ -325,22 +325,13 @@ def _scan_mentions(
 
 
 def _unknown_id(kind: str, ident: str, known: list[str], where: Location) -> Problem:
-    close = _closest(ident, known)
+    close = closest(ident, known)
     hint = f"did you mean {close!r}? " if close else ""
     folder = {"summit": "summits", "proposal": "proposals", "stakeholder": "stakeholders"}.get(
         kind, "sources"
     )
     hint += f"known {kind} ids are the `id:` of the files in content/{folder}/"
     return Problem(where, f"unknown {kind} id {ident!r}", hint, code="BRF012")
-
-
-def _closest(ident: str, known: list[str]) -> str | None:
-    if not known:
-        return None
-    from rapidfuzz import fuzz, process  # only for hints: not loaded by a build without problems
-
-    best = process.extractOne(ident, known, scorer=fuzz.ratio, score_cutoff=60)
-    return best[0] if best else None
 
 
 class _QuoteIndex:

@@ -7,7 +7,6 @@ wrong and how to fix it, with a did-you-mean for misspelt keys and values.
 
 from __future__ import annotations
 
-import difflib
 import typing
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -16,7 +15,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, ValidationError
 from slugify import slugify
 
-from generator.errors import Problem
+from generator.errors import Problem, closest
 from generator.load import Kind, LoadedContent, SourceBody
 from generator.markdown import unsafe_links
 from generator.model import InlineMarkdown, Proposal, Record, SourceMeta, Stakeholder, Summit
@@ -218,8 +217,8 @@ def _shown(value: Any) -> str:
 
 
 def _did_you_mean(value: str, choices: list[str]) -> str:
-    close = difflib.get_close_matches(value, choices, n=1, cutoff=0.6)
-    return f"did you mean {close[0]!r}? " if close else ""
+    close = closest(value, choices)
+    return f"did you mean {close!r}? " if close else ""
 
 
 def _model_at(schema: type[BaseModel], path: Path) -> type[BaseModel] | None:
