@@ -21,6 +21,7 @@ build: $(STAMP)
 
 test: $(STAMP) $(NODE_STAMP)
 	$(BIN)/ruff check generator tests bench bench/run
+	$(BIN)/mypy
 	$(BIN)/pytest
 	$(BIN)/briefing check --out .cache/check-site --base-url https://example.org/briefing/
 

@@ -23,10 +23,11 @@ import jinja2
 from jinja2 import meta
 
 from generator.config import Config
+from generator.contentfiles import Kind
 from generator.deps import Input, changed_inputs, page_inputs, record_inputs, stale_pages
 from generator.errors import BriefingError, Location, Problem, relative_name
 from generator.link import LinkedSite, claims_of, link
-from generator.load import Kind, LoadedContent, load_content
+from generator.load import LoadedContent, load_content
 from generator.parallel import default_processes
 from generator.render import (
     OutputFile,
@@ -100,7 +101,7 @@ def load_site(
     before = previous.loaded if previous is not None else None
     loaded, found = load_content(config.content_dir, config.root, patterns, before, unchanged, processes)
     lap("load")
-    validated, more = validate(loaded, previous and previous.validated)
+    validated, more = validate(loaded, previous.validated if previous is not None else None)
     lap("validate")
     site, linked = link(validated, config.site, previous.site if previous is not None else None)
     lap("link")

@@ -105,7 +105,7 @@ def _parse(path: Path) -> _Page:
 
 def _files(site_dir: Path) -> set[str]:
     # os.walk lists names without a stat per file, which matters on sites of thousands of pages.
-    found = set()
+    found: set[str] = set()
     for folder, _, names in os.walk(site_dir):
         prefix = Path(folder).relative_to(site_dir).as_posix()
         found.update(name if prefix == "." else f"{prefix}/{name}" for name in names)

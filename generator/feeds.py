@@ -91,7 +91,7 @@ def _moment(day: dt.date) -> dt.datetime:
 def render_feed(site: LinkedSite, entries: list[FeedEntry]) -> bytes:
     """The Atom feed of `entries` (see `feed_entries`)."""
     config = site.config
-    from feedgen.feed import FeedGenerator  # loaded when the feed is rendered, not by every import
+    from feedgen.feed import FeedGenerator  # type: ignore[import-untyped]  # loaded only to render the feed
 
     feed = FeedGenerator()
     feed.id(config.base_url)
@@ -129,7 +129,7 @@ def render_sitemap(site: LinkedSite, pages: Iterable[str]) -> bytes:
                 site.config.base_url, path.removesuffix("index.html")
             )
     ET.indent(urlset)
-    return ET.tostring(urlset, encoding="utf-8", xml_declaration=True) + b"\n"
+    return bytes(ET.tostring(urlset, encoding="utf-8", xml_declaration=True)) + b"\n"
 
 
 def render_robots(site: LinkedSite) -> bytes:

@@ -41,7 +41,7 @@ def _configured(validate: bool) -> MarkdownIt:
         parser.normalizeLink = lambda url: normalize_link(url) if _host_ok(url) else ""  # type: ignore[method-assign]
         # An autolink's text is its address: show the host as the link goes there (punycode),
         # not decoded back into letters that may imitate another name.
-        parser.normalizeLinkText = lambda url: shown_url(url)  # type: ignore[method-assign]
+        parser.normalizeLinkText = shown_url  # type: ignore[method-assign, assignment]
     else:  # the link targets exactly as written, for validation to judge
         parser.validateLink = lambda url: True  # type: ignore[method-assign]
         parser.normalizeLink = lambda url: url  # type: ignore[method-assign]

@@ -15,8 +15,9 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, ValidationError
 from slugify import slugify
 
+from generator.contentfiles import Kind
 from generator.errors import Problem, closest
-from generator.load import Kind, LoadedContent, SourceBody
+from generator.load import LoadedContent, SourceBody
 from generator.markdown import unsafe_links
 from generator.model import InlineMarkdown, Proposal, Record, SourceMeta, Stakeholder, Summit
 from generator.yamlfile import Path, YamlDocument, field_label

@@ -361,6 +361,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
     default_request_version = "HTTP/1.0"
     #: Whether a status line has been sent for the current request.
     _answered: bool = False
+    raw_requestline: bytes
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # requests are not logged; rebuilds and errors are

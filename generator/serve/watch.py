@@ -119,7 +119,7 @@ class ProjectWatcher:
     one at a time, on its own thread (events during a rebuild wait for the next one)."""
 
     def __init__(
-        self, config: Config, on_change: Callable[[ChangeSet], None], quiet: float = QUIET_SECONDS
+        self, config: Config, on_change: Callable[[ChangeSet], object], quiet: float = QUIET_SECONDS
     ) -> None:
         self.config = config
         self.on_change = on_change
