@@ -10,20 +10,16 @@ here, so that a template error is reported exactly as in a one-process build.
 
 from __future__ import annotations
 
-import multiprocessing
 from collections.abc import Iterator, Sequence
 
 import jinja2
 
-from generator.parallel import can_fork
+from generator.parallel import can_fork, fork_map
 from generator.render import OutputFile, PageJob
 
 #: Below this many pages, starting processes costs more than it saves.
 POOL_THRESHOLD = 400
 _CHUNK = 48
-
-# What the forked workers inherit: set just before the pool starts, cleared after.
-_inherited: tuple[jinja2.Environment, Sequence[PageJob]] | None = None
 
 
 def render_jobs(
@@ -38,28 +34,24 @@ def render_jobs(
     if processes < 2 or len(jobs) < threshold or not can_fork():
         yield from (job.render(env) for job in jobs)
         return
-    global _inherited
-    _inherited = (env, jobs)
-    chunks = [range(start, min(start + _CHUNK, len(jobs))) for start in range(0, len(jobs), _CHUNK)]
     done: set[str] = set()
-    try:
-        with multiprocessing.get_context("fork").Pool(processes) as pool:
-            _inherited = None  # the workers have their copy
-            for files in pool.imap_unordered(_render_chunk, chunks):
-                if files is None:
-                    break
-                done.update(file.path for file in files)
-                yield from files
-    finally:
-        _inherited = None
+    for _, files in fork_map(_PageRenderer(env), jobs, processes, _CHUNK):
+        if any(file is None for file in files):
+            break
+        done.update(file.path for file in files)
+        yield from files
     # After a failure, render the rest here, where an error is raised and reported as usual.
     yield from (job.render(env) for job in jobs if job.path not in done)
 
 
-def _render_chunk(indexes: range) -> list[OutputFile] | None:
-    assert _inherited is not None
-    env, jobs = _inherited
-    try:
-        return [jobs[i].render(env) for i in indexes]
-    except Exception:  # reported by rendering again in the parent
-        return None
+class _PageRenderer:
+    """A page job's file, or None if rendering fails (reported by rendering it again here)."""
+
+    def __init__(self, env: jinja2.Environment) -> None:
+        self.env = env
+
+    def __call__(self, job: PageJob) -> OutputFile | None:
+        try:
+            return job.render(self.env)
+        except Exception:
+            return None

@@ -57,3 +57,15 @@ def test_pages_are_counted_by_kind() -> None:
 
 def test_a_full_build_counts_every_page_rendered_once(built: Built) -> None:
     assert built.result.rendered == built.result.pages == sum(built.result.pages_by_kind.values())
+
+
+def test_split_map_gives_every_result_in_order_from_every_process() -> None:
+    import os
+
+    from generator.parallel import split_map
+
+    pids = split_map(lambda item: (item * item, os.getpid()), list(range(101)), processes=3)
+    assert [square for square, _ in pids] == [i * i for i in range(101)]
+    workers = {pid for _, pid in pids} - {os.getpid()}
+    assert os.getpid() in {pid for _, pid in pids}  # this process took its own share
+    assert 1 <= len(workers) <= 2  # and forked workers the others (one may take both)
