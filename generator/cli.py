@@ -70,7 +70,8 @@ def make_parser() -> argparse.ArgumentParser:
     serve_cmd = commands.add_parser("serve", help="build, serve and rebuild on change with live reload")
     serve_cmd.add_argument("--config", type=Path, default=Path("config.yaml"), help="default: config.yaml")
     serve_cmd.add_argument("--content", type=Path, help="content folder (default: from config.yaml)")
-    serve_cmd.add_argument("--out", type=Path, help="output directory (default: from config.yaml)")
+    # Kept only to refuse it with a hint: serve builds into its own preview folder.
+    serve_cmd.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     serve_cmd.add_argument(
         "--host",
         default="127.0.0.1",

@@ -22,6 +22,8 @@ from conftest import copy_project
 from playwright.sync_api import Browser, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
+from generator.serve.preview import PREVIEW_FOLDER
+
 ROOT = Path(__file__).resolve().parents[1]
 HANOI_YAML = "content/summits/hanoi-2019.yaml"
 HANOI_PAGE = "/summits/hanoi-2019/"
@@ -305,7 +307,12 @@ def test_a_stylesheet_change_applies_without_a_reload(page: Page, served: Served
 def test_traversal_through_the_browsers_request_context_answers_404(
     page: Page, served: Served, target: str
 ) -> None:
-    (served.project / "secret.txt").write_bytes(SECRET)  # beside the output folder site/
+    # Beside the served preview folder (.cache/briefing/preview/), at the project root, and
+    # in a built site/: each is one or more `..` away from what is served.
+    preview = served.project / PREVIEW_FOLDER
+    for folder in (preview.parent, served.project, served.project / "site"):
+        folder.mkdir(exist_ok=True)
+        (folder / "secret.txt").write_bytes(SECRET)
     response = page.request.get(served.base + target)
     assert response.status == 404, target
     body = response.body()

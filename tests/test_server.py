@@ -10,6 +10,7 @@ written on raw sockets: urllib and requests would resolve `..` before sending.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import html
 import json
 import os
@@ -28,6 +29,7 @@ import pytest
 
 from generator.build import build
 from generator.config import load_config
+from generator.serve.preview import PREVIEW_FOLDER
 from generator.serve.server import (
     EVENTS_PATH,
     SCRIPT_PATH,
@@ -767,13 +769,123 @@ def test_sigint_stops_serve_cleanly(project: Path, launch: Callable[..., Process
     served = raw_request(port, f"/{HANOI}/").body
     assert SCRIPT_PATH.encode() in served
     assert f"http://127.0.0.1:{port}/" in process.out()
-    on_disk = [p for p in (project / "site").rglob("*") if p.is_file()]
+    assert PREVIEW_FOLDER.as_posix() in process.out()
+    on_disk = [p for p in (project / PREVIEW_FOLDER).rglob("*") if p.is_file()]
     assert on_disk
     assert not [p for p in on_disk if b"__briefing" in p.read_bytes()]
     assert process.interrupt() == 0, process.err()
     assert "stopped" in process.out()
     assert "Traceback" not in process.err()
     assert not answers(port)
+
+
+#: The published address the preview tests give the copy of the project, so that a page
+#: built for publication cannot be mistaken for one built for the preview.
+PUBLISHED = "https://example.org/briefing/"
+
+
+def tree_digest(folder: Path) -> dict[str, str]:
+    """Every entry below `folder` (hidden ones and the search bundle included) by relative
+    path: a file with the digest of its bytes, a folder with '/'."""
+    found = {}
+    for path in sorted(folder.rglob("*")):
+        digest = "/" if path.is_dir() else hashlib.sha256(path.read_bytes()).hexdigest()
+        found[path.relative_to(folder).as_posix()] = digest
+    return found
+
+
+def publish_at(project: Path, base_url: str) -> None:
+    """Set the copy's base_url in config.yaml (its only base_url line)."""
+    config = project / "config.yaml"
+    lines = config.read_text(encoding="utf-8").splitlines(keepends=True)
+    at = [n for n, line in enumerate(lines) if line.startswith("base_url:")]
+    assert len(at) == 1, "config.yaml should have one base_url line"
+    lines[at[0]] = f"base_url: {base_url}\n"
+    config.write_text("".join(lines), encoding="utf-8")
+
+
+def served_body(port: int, target: str) -> bytes:
+    """The body served at `target`, or b'' while the server does not answer 200."""
+    try:
+        response = raw_request(port, target, timeout=30)
+    except OSError:
+        return b""
+    return response.body if response.status == 200 else b""
+
+
+def test_a_preview_session_leaves_the_built_site_byte_for_byte_as_it_was(
+    project: Path, launch: Callable[..., Process]
+) -> None:
+    publish_at(project, PUBLISHED)
+    build = launch(project, "build")
+    assert build.proc.wait(timeout=300) == 0, build.err()
+    site = project / "site"
+    before = tree_digest(site)
+    assert f"{HANOI}/index.html" in before and "sitemap.xml" in before
+    beside = sorted(p.name for p in project.iterdir())  # no staging or retired folders appear
+    published_page = f'<link rel="canonical" href="{PUBLISHED}{HANOI}/">'
+    assert published_page in (site / HANOI / "index.html").read_text(encoding="utf-8")
+
+    port = free_port()
+    local = f"http://127.0.0.1:{port}/"
+    process = launch(project, "serve", "--port", str(port))
+    wait_until(lambda: served_body(port, f"/{HANOI}/") or process.proc.poll() is not None, 60, "the server")
+    assert process.proc.poll() is None, process.err()
+    page = served_body(port, f"/{HANOI}/").decode()
+    assert f'<link rel="canonical" href="{local}{HANOI}/">' in page
+    assert PUBLISHED not in page
+    sitemap = served_body(port, "/sitemap.xml").decode()
+    assert f"<loc>{local}{HANOI}/</loc>" in sitemap and PUBLISHED not in sitemap
+    yaml_file = project / "content" / "summits" / "hanoi-2019.yaml"
+    text = yaml_file.read_text(encoding="utf-8")
+    assert "place: Hanoi, Vietnam\n" in text
+    yaml_file.write_text(text.replace("place: Hanoi, Vietnam\n", "place: Hanoi, edited while previewing\n"))
+    wait_until(
+        lambda: (
+            b"Hanoi, edited while previewing" in served_body(port, f"/{HANOI}/")
+            or process.proc.poll() is not None
+        ),
+        60,
+        "the served page to show the edit",
+    )
+    assert process.proc.poll() is None, process.err()
+    assert process.interrupt() == 0, process.err()
+    assert "Traceback" not in process.err()
+
+    after = tree_digest(site)
+    assert after.keys() == before.keys()
+    assert [name for name in before if before[name] != after[name]] == []
+    assert sorted(p.name for p in project.iterdir()) == beside
+    assert published_page in (site / HANOI / "index.html").read_text(encoding="utf-8")
+    assert "Hanoi, edited while previewing" not in (site / HANOI / "index.html").read_text(encoding="utf-8")
+    assert f"<loc>{PUBLISHED}{HANOI}/</loc>" in (site / "sitemap.xml").read_text(encoding="utf-8")
+    preview = project / PREVIEW_FOLDER
+    assert "Hanoi, edited while previewing" in (preview / HANOI / "index.html").read_text(encoding="utf-8")
+
+
+def test_serve_in_a_project_never_built_leaves_no_site_behind(
+    project: Path, launch: Callable[..., Process]
+) -> None:
+    assert not (project / "site").exists()
+    beside = sorted(p.name for p in project.iterdir())
+    port = free_port()
+    process = launch(project, "serve", "--port", str(port))
+    wait_until(lambda: answers(port, f"/{HANOI}/") or process.proc.poll() is not None, 60, "the server")
+    assert process.proc.poll() is None, process.err()
+    assert process.interrupt() == 0, process.err()
+    assert not (project / "site").exists()
+    # Only the cache folder is new: no site, no staging or retired folders beside it.
+    assert sorted(p.name for p in project.iterdir()) == sorted([*beside, ".cache"])
+    assert (project / PREVIEW_FOLDER / HANOI / "index.html").is_file()
+
+
+def test_serve_refuses_out_and_points_to_build(project: Path, launch: Callable[..., Process]) -> None:
+    process = launch(project, "serve", "--port", str(free_port()), "--out", "site")
+    assert process.proc.wait(timeout=60) == 1
+    err = process.err()
+    assert "--out" in err and PREVIEW_FOLDER.as_posix() in err and "briefing build --out" in err
+    assert "Traceback" not in err
+    assert not (project / "site").exists() and not (project / PREVIEW_FOLDER).exists()
 
 
 def test_build_watch_rebuilds_the_page_after_an_edit(project: Path, launch: Callable[..., Process]) -> None:

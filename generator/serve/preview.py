@@ -5,6 +5,11 @@ pages whose inputs changed are rendered again, and the browser is told to reload
 the new site is in place (or to swap the stylesheet when only CSS changed). A failed
 rebuild keeps the last good site and shows its problems in the terminal and over the
 page, until the next good build clears them.
+
+`serve` builds into a folder of its own under the cache (`PREVIEW_FOLDER`), never into
+the configured output: its pages carry local addresses (canonical links, sitemap, feed),
+and a `site/` a user publishes by hand must never hold those. `build --watch` is for a
+server of the user's own, so it keeps writing the configured output.
 """
 
 from __future__ import annotations
@@ -22,9 +27,10 @@ from pathlib import Path
 from types import FrameType
 
 from generator.build import BuildState, no_collector_pauses, rebuild
+from generator.cache import CACHE_FOLDER
 from generator.config import Config, load_config
 from generator.contentfiles import KIND_FOLDERS, Kind
-from generator.errors import BriefingError, Location, Problem
+from generator.errors import BriefingError, Location, Problem, relative_name
 from generator.render import make_environment
 from generator.search import refresh_index
 from generator.serve.server import PreviewServer, PreviewState
@@ -36,6 +42,10 @@ from generator.write import WriteReport
 GATHERING_PAGES = frozenset({"book/index.html", "compare/index.html", "timeline/index.html"})
 #: Seconds without a rebuild before the search index is refreshed.
 INDEX_AFTER_IDLE = 1.0
+#: Where `briefing serve` builds, relative to the folder of config.yaml: inside the
+#: git-ignored cache, outside every folder the watcher reads, and kept between sessions
+#: so that the next one hard-links its unchanged files instead of writing them again.
+PREVIEW_FOLDER = CACHE_FOLDER / "preview"
 
 
 @dataclass(frozen=True)
@@ -45,6 +55,11 @@ class Overrides:
     content: Path | None = None
     out: Path | None = None
     base_url: str | None = None
+
+
+def preview_folder(config_path: Path) -> Path:
+    """The folder `briefing serve` builds into and serves for the project of `config_path`."""
+    return config_path.resolve().parent / PREVIEW_FOLDER
 
 
 def touched_kinds(changes: ChangeSet, config: Config) -> set[Kind]:
@@ -202,11 +217,32 @@ class LivePreview:
 
 
 def run_serve(config_path: Path, overrides: Overrides, host: str, port: int, open_browser: bool) -> int:
-    """Build, serve with live reload until Ctrl-C; returns the exit code."""
+    """Build into the preview folder, serve it with live reload until Ctrl-C; returns the
+    exit code. The configured output (`site/`) is neither read nor written.
+
+    `overrides.out` is refused rather than obeyed: the preview's pages point at this
+    server, so letting it choose the output would let it write them over the site that
+    gets published, which is the very thing the preview folder is there to prevent.
+    """
+    if overrides.out is not None:
+        raise BriefingError(
+            [
+                Problem(
+                    Location("--out"),
+                    "serve does not take --out: it builds into "
+                    f"{PREVIEW_FOLDER.as_posix()}/ and never writes the site",
+                    "drop --out; to write the site into a folder, run briefing build --out DIR "
+                    "(add --watch to keep rebuilding it for a server of your own)",
+                    code="BRF020",
+                )
+            ],
+            summary="the preview server did not start",
+        )
     state = PreviewState()
     address = f"http://{host if ':' not in host else f'[{host}]'}:{port}/"
-    # Served pages are local: absolute URLs (canonical links, the 404 page) point here.
-    local = Overrides(overrides.content, overrides.out, address)
+    # Served pages are local: absolute URLs (canonical links, the 404 page) point here,
+    # which is why they are built into the preview folder and never into the site.
+    local = Overrides(overrides.content, preview_folder(config_path), address)
     preview = LivePreview(config_path, local, state)
     try:
         # The name given to --host is the one other name the server answers to.
@@ -230,9 +266,8 @@ def run_serve(config_path: Path, overrides: Overrides, host: str, port: int, ope
     preview.build_all()
     watcher = ProjectWatcher(preview.config, preview.apply)
     watcher.start()
-    print(
-        f"serving {preview.config.output_dir.name}/ at {address} with live reload; Ctrl-C to stop", flush=True
-    )
+    shown = relative_name(preview.config.output_dir, Path.cwd())
+    print(f"serving {shown}/ at {address} with live reload; Ctrl-C to stop", flush=True)
     if open_browser:
         webbrowser.open(address)
     _interrupt_on_sigterm()
