@@ -36,6 +36,7 @@ from generator.contentfiles import (
     is_ignored_name,
     stat_signature,
 )
+from generator.theme import PACKAGED_THEME
 
 #: Where the cache lives, relative to the folder of config.yaml.
 CACHE_FOLDER = Path(".cache") / "briefing"
@@ -257,11 +258,14 @@ def _outputs_unchanged(output_dir: str, outputs: dict[str, list[int]]) -> bool:
 
 
 def _code_digest() -> str:
-    """A digest of the package's own source, so that a changed generator never reuses a
-    state built by the old one."""
+    """A digest of the package's own source and of the theme a wheel carries inside it,
+    so that a changed generator never reuses a state built by the old one. (A checkout's
+    theme, outside the package, is covered as the inputs of the repository's own briefing,
+    whose templates folder it is.)"""
     digest = hashlib.blake2b(digest_size=16)
     package = Path(__file__).resolve().parent
-    for path in sorted(package.rglob("*.py")):
+    theme = [Path(name) for name in files_below(PACKAGED_THEME)]
+    for path in sorted([*package.rglob("*.py"), *theme]):
         digest.update(path.relative_to(package).as_posix().encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()

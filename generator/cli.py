@@ -67,6 +67,9 @@ def make_parser() -> argparse.ArgumentParser:
         "schema", help="write JSON Schemas for editors into schemas/ and name them in every content file"
     )
     schema_cmd.add_argument("--config", type=Path, default=Path("config.yaml"), help="default: config.yaml")
+    init_cmd = commands.add_parser("init", help="start a new briefing in a new or empty folder")
+    init_cmd.add_argument("folder", type=Path, metavar="DIR", help="where to write it (made if missing)")
+    init_cmd.add_argument("--title", help="the briefing's title (default: from the folder's name)")
     serve_cmd = commands.add_parser("serve", help="build, serve and rebuild on change with live reload")
     serve_cmd.add_argument("--config", type=Path, default=Path("config.yaml"), help="default: config.yaml")
     serve_cmd.add_argument("--content", type=Path, help="content folder (default: from config.yaml)")
@@ -97,6 +100,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_schema(args)
         if args.command == "new":
             return run_new(args)
+        if args.command == "init":
+            return run_init(args)
         if args.command == "check":
             return run_check(args)
         if args.command == "serve":
@@ -146,7 +151,6 @@ def run_new(args: argparse.Namespace) -> int:
 def _write_new(args: argparse.Namespace) -> int:
     from generator.config import load_config
     from generator.scaffold import new_source, new_summary
-    from generator.schema import SCHEMA_FOLDER
 
     config = load_config(args.config)
     if args.kind != "source":
@@ -172,10 +176,27 @@ def _write_new(args: argparse.Namespace) -> int:
             raise BriefingError(problems)
         written = list(new_source(config, args.slug, text, args.title, suffix))
     # The new id joins the choices editors complete from; other schemas stay as they are.
-    if (config.root / SCHEMA_FOLDER).is_dir():
-        written += refresh_schemas(config)
+    # Written where missing too: the new file's header names them.
+    written += refresh_schemas(config)
     for path in written:
         print(f"wrote {relative_name(path, Path.cwd())}")
+    return 0
+
+
+def run_init(args: argparse.Namespace) -> int:
+    """`briefing init DIR`: write a new briefing, say what was written and what comes next."""
+    import shlex
+
+    from generator.init import init_project
+
+    written, note = init_project(args.folder, args.title)
+    for path in written:
+        print(f"wrote {relative_name(path, Path.cwd())}")
+    if note:
+        print(f"note: {note}")
+    folder = relative_name(args.folder.absolute(), Path.cwd())
+    go = "" if folder == "." else f"cd {shlex.quote(folder)} && "
+    print(f"a new briefing is ready: {go}briefing serve")
     return 0
 
 

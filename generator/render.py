@@ -37,6 +37,7 @@ from generator.markdown import render_inline
 from generator.model import Citation, Proposal, Stakeholder, Summit
 from generator.search import BUNDLE
 from generator.sourcetext import Block
+from generator.theme import THEME
 from generator.urls import ASSETS, HOME, absolute_url, base_path, href, page_path, text_fragment
 from generator.validate import Source
 
@@ -187,10 +188,14 @@ CATEGORY_LABELS = {
 KIND_LABELS = {"country": "Countries", "person": "People", "organisation": "Organisations"}
 
 
-def make_environment(templates_dir: Path) -> jinja2.Environment:
-    """One Jinja environment: autoescape on, unknown variables are errors."""
+def make_environment(templates_dir: Path, theme: Path = THEME) -> jinja2.Environment:
+    """One Jinja environment: autoescape on, unknown variables are errors.
+
+    A template is looked up in `templates_dir` (the project's overrides; it need not
+    exist) first, then in the default `theme`.
+    """
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(templates_dir),
+        loader=jinja2.FileSystemLoader(theme_folders(templates_dir, theme)),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -267,16 +272,25 @@ def edited_entity_jobs(site: LinkedSite, before: LinkedSite) -> list[PageJob]:
     return jobs
 
 
-def static_files(templates_dir: Path) -> list[OutputFile]:
-    """The stylesheet and other assets shipped with the templates."""
-    folder = templates_dir / "static"
-    if not folder.is_dir():
-        return []
-    return [
-        OutputFile(ASSETS + path.relative_to(folder).as_posix(), path.read_bytes())
-        for path in sorted(folder.rglob("*"))
-        if path.is_file() and not path.name.startswith(".")
-    ]
+def static_files(templates_dir: Path, theme: Path = THEME) -> list[OutputFile]:
+    """The stylesheet and other assets in the `static/` folders of the theme and of the
+    project's `templates_dir`: a project file replaces the theme's file at the same path."""
+    found: dict[tuple[str, ...], Path] = {}
+    for folder in reversed(theme_folders(templates_dir, theme)):  # the project's files last: they win
+        static = folder / "static"
+        if static.is_dir():
+            for path in static.rglob("*"):
+                if path.is_file() and not path.name.startswith("."):
+                    found[path.relative_to(static).parts] = path
+    return [OutputFile(ASSETS + "/".join(parts), found[parts].read_bytes()) for parts in sorted(found)]
+
+
+def theme_folders(templates_dir: Path, theme: Path = THEME) -> list[Path]:
+    """Where templates and static files are looked up, first match first: the project's
+    templates folder, then the theme (once, when the project's folder is the theme)."""
+    if templates_dir.resolve() == theme.resolve():
+        return [templates_dir]
+    return [templates_dir, theme]
 
 
 # -- shared pieces ------------------------------------------------------------------------

@@ -327,7 +327,7 @@ def _line(key_value: str, comment: str = "", commented: bool = False) -> str:
     return f"{text}{' ' * max(2, COMMENT_COLUMN - len(text))}# {comment}"
 
 
-def _scalar(value: str) -> str:
+def yaml_scalar(value: str) -> str:
     """A one-line string as a YAML scalar: plain when that reads back as the same string,
     else double-quoted (JSON's escapes are valid in YAML's double quotes)."""
     document, problems = parse_yaml(f"k: {value}\n", "title")
@@ -386,7 +386,7 @@ def _summit_lines(slug: str, name: str, ids: _ExampleIds) -> list[str]:
         "# A summit or meeting: set its name and status, then what is known of it.",
         *CLAIMS_NOTE,
         f"id: {slug}",
-        f"name: {_scalar(name)}",
+        f"name: {yaml_scalar(name)}",
         _line("aliases: [Other name]", "mentions of these names in the sources link here", commented=True),
         _line("kind: summit", _choices(Summit, "kind"), commented=True),
         _line("status: prospective", _choices(Summit, "status")),
@@ -415,7 +415,7 @@ def _proposal_lines(slug: str, title: str, ids: _ExampleIds) -> list[str]:
         "# positions of the stakeholders and what stands in its way.",
         *CLAIMS_NOTE,
         f"id: {slug}",
-        f"title: {_scalar(title)}",
+        f"title: {yaml_scalar(title)}",
         _line(f"category: {literal_choices(Proposal, 'category')[0]}", _choices(Proposal, "category")),
         _line("status: open", _choices(Proposal, "status"), commented=True),
         _line(f"proposed_by: [{stakeholder}]", "stakeholder ids", commented=True),
@@ -444,7 +444,7 @@ def _stakeholder_lines(slug: str, name: str, ids: _ExampleIds) -> list[str]:
         "# A country, person or organisation: set its name and kind, then its role in the story.",
         *CLAIMS_NOTE,
         f"id: {slug}",
-        f"name: {_scalar(name)}",
+        f"name: {yaml_scalar(name)}",
         _line(f"kind: {literal_choices(Stakeholder, 'kind')[0]}", _choices(Stakeholder, "kind")),
         _line(
             "aliases: [Other name]",
@@ -462,7 +462,7 @@ def _source_lines(slug: str, title: str, body: str) -> list[str]:
         f"# Metadata of {body}. Fill in what the text itself says and leave the rest empty:",
         "# never invent an author, date or address.",
         f"id: {slug}",
-        f"title: {_scalar(title)}",
+        f"title: {yaml_scalar(title)}",
         _line("author:", "as signed in the text"),
         "publisher:",
         _line("date:", "YYYY-MM-DD"),

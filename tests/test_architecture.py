@@ -13,7 +13,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "generator"
 #: Each module's layer, lowest first. A module may import only from lower layers.
 LAYERS: list[set[str]] = [
     # what every stage shares: problems and their positions, and what content text may hold
-    {"generator", "generator.errors"},
+    {"generator", "generator.errors", "generator.theme"},
     {"generator.textfile", "generator.addresses", "generator.tempdirs"},
     # leaves: plain data and pure helpers
     {
@@ -32,6 +32,7 @@ LAYERS: list[set[str]] = [
     # authoring tools beside the pipeline: they read content the way the build does
     {"generator.schema"},
     {"generator.scaffold"},
+    {"generator.init"},
     {"generator.link"},
     {"generator.editorial"},
     {"generator.feeds"},
