@@ -32,11 +32,17 @@ if TYPE_CHECKING:
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="briefing", description="Build a cross-linked briefing site.")
     parser.add_argument("--version", action="version", version=f"briefing {__version__}")
+    # The options several commands share, declared once.
+    project = argparse.ArgumentParser(add_help=False)
+    project.add_argument("--config", type=Path, default=Path("config.yaml"), help="default: config.yaml")
+    content = argparse.ArgumentParser(add_help=False)
+    content.add_argument("--content", type=Path, help="content folder (default: from config.yaml)")
+    output = argparse.ArgumentParser(add_help=False)
+    output.add_argument("--out", type=Path, help="output directory (default: from config.yaml)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    build_cmd = commands.add_parser("build", help="build the site into the output directory")
-    build_cmd.add_argument("--config", type=Path, default=Path("config.yaml"), help="default: config.yaml")
-    build_cmd.add_argument("--content", type=Path, help="content folder (default: from config.yaml)")
-    build_cmd.add_argument("--out", type=Path, help="output directory (default: from config.yaml)")
+    build_cmd = commands.add_parser(
+        "build", parents=[project, content, output], help="build the site into the output directory"
+    )
     build_cmd.add_argument("--base-url", help="published address, e.g. https://user.github.io/repo/")
     build_cmd.add_argument("--watch", action="store_true", help="rebuild on every change until Ctrl-C")
     build_cmd.add_argument(
@@ -46,33 +52,34 @@ def make_parser() -> argparse.ArgumentParser:
         "--no-cache", action="store_true", help="build everything, ignoring what the last build left"
     )
     check_cmd = commands.add_parser(
-        "check", help="build, then verify every internal link, #fragment and the sitemap"
+        "check",
+        parents=[project, content, output],
+        help="build, then verify every internal link, #fragment and the sitemap",
     )
-    check_cmd.add_argument("--config", type=Path, default=Path("config.yaml"), help="default: config.yaml")
-    check_cmd.add_argument("--content", type=Path, help="content folder (default: from config.yaml)")
-    check_cmd.add_argument("--out", type=Path, help="output directory (default: from config.yaml)")
     check_cmd.add_argument("--base-url", help="check the site as served at this address")
     check_cmd.add_argument("--site", type=Path, help="check this existing build instead of building")
     check_cmd.add_argument("--strict", action="store_true", help="fail on editorial warnings too")
     check_cmd.add_argument("--format", choices=("text", "json"), default="text", help="default: text")
-    new_cmd = commands.add_parser("new", help="write a valid, commented skeleton of a new file")
+    new_cmd = commands.add_parser(
+        "new", parents=[project], help="write a valid, commented skeleton of a new file"
+    )
     new_cmd.add_argument("kind", choices=("summit", "proposal", "stakeholder", "source"))
     new_cmd.add_argument("slug", help="the new id, e.g. hanoi-2019 (lower case, digits, hyphens)")
     new_cmd.add_argument("--title", help="title or name (default: from the slug, or the text's first line)")
     new_cmd.add_argument(
         "--from", dest="source_file", type=Path, help="for a source: the pasted text (default: stdin)"
     )
-    new_cmd.add_argument("--config", type=Path, default=Path("config.yaml"), help="default: config.yaml")
-    schema_cmd = commands.add_parser(
-        "schema", help="write JSON Schemas for editors into schemas/ and name them in every content file"
+    commands.add_parser(
+        "schema",
+        parents=[project],
+        help="write JSON Schemas for editors into schemas/ and name them in every content file",
     )
-    schema_cmd.add_argument("--config", type=Path, default=Path("config.yaml"), help="default: config.yaml")
     init_cmd = commands.add_parser("init", help="start a new briefing in a new or empty folder")
     init_cmd.add_argument("folder", type=Path, metavar="DIR", help="where to write it (made if missing)")
     init_cmd.add_argument("--title", help="the briefing's title (default: from the folder's name)")
-    serve_cmd = commands.add_parser("serve", help="build, serve and rebuild on change with live reload")
-    serve_cmd.add_argument("--config", type=Path, default=Path("config.yaml"), help="default: config.yaml")
-    serve_cmd.add_argument("--content", type=Path, help="content folder (default: from config.yaml)")
+    serve_cmd = commands.add_parser(
+        "serve", parents=[project, content], help="build, serve and rebuild on change with live reload"
+    )
     # Kept only to refuse it with a hint: serve builds into its own preview folder.
     serve_cmd.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     serve_cmd.add_argument(
@@ -81,9 +88,16 @@ def make_parser() -> argparse.ArgumentParser:
         help="address to listen on, and the one name besides localhost that requests may use "
         "(default: 127.0.0.1)",
     )
-    serve_cmd.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
+    serve_cmd.add_argument("--port", type=_port, default=8000, help="port to listen on (default: 8000)")
     serve_cmd.add_argument("--open", action="store_true", help="open the site in the web browser")
     return parser
+
+
+def _port(text: str) -> int:
+    """A TCP port number, or the usage error argparse shows (exit 2, no traceback)."""
+    if not (text.isascii() and text.isdigit() and 0 <= int(text) <= 65535):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number from 0 to 65535")
+    return int(text)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -228,3 +228,14 @@ def test_missing_config_file_is_a_clear_error(tmp_path: Path) -> None:
     assert "nowhere.yaml: error: configuration file not found" in run.stderr
     assert "hint: " in run.stderr and "--config" in run.stderr
     assert not (tmp_path / "site").exists()
+
+
+def test_a_port_out_of_range_is_a_usage_error_not_a_traceback(capsys):
+    from generator.cli import main
+
+    with pytest.raises(SystemExit) as stopped:
+        main(["serve", "--port", "70000"])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert "'70000' is not a port number from 0 to 65535" in err
+    assert "Traceback" not in err
