@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from generator import __version__
+from generator.atomicfile import replace_file
 from generator.contentfiles import (
     BODY_SUFFIXES,
     KIND_FOLDERS,
@@ -156,8 +157,8 @@ class BuildCache:
         with contextlib.suppress(FileNotFoundError):
             (self.folder / _FINGERPRINT).unlink()  # the old one no longer describes the output
         # The build id first, then the state: a state is trusted only with its fingerprint.
-        _write_atomically(self.folder / _STATE, build + state)
-        _write_atomically(self.folder / _FINGERPRINT, marshal.dumps(fingerprint))
+        replace_file(self.folder / _STATE, build + state)
+        replace_file(self.folder / _FINGERPRINT, marshal.dumps(fingerprint))
 
     def _fingerprint(self, key: str) -> dict[str, Any] | None:
         try:  # marshal: plain data only, and several times quicker to read than JSON
@@ -269,17 +270,3 @@ def _code_digest() -> str:
         digest.update(path.relative_to(package).as_posix().encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    import tempfile  # only when writing: a run with nothing to do never needs it
-
-    handle, name = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.replace(name, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(name)
-        raise

@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import secrets
 import types
 import typing
 from collections.abc import Callable, Iterator
@@ -26,6 +25,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 from slugify import slugify
 
+from generator.atomicfile import write_temporary
 from generator.config import Config
 from generator.contentfiles import BODY_SUFFIXES, KIND_FOLDERS, YAML_SUFFIXES, Kind, is_ignored_name
 from generator.errors import BriefingError, Location, Problem, relative_name
@@ -251,7 +251,7 @@ def _write_all(files: list[tuple[Path, bytes]], config: Config) -> None:
     try:
         for path, data in files:
             path.parent.mkdir(parents=True, exist_ok=True)
-            temporary.append(_write_temporary(path, data))
+            temporary.append(write_temporary(path, data, durable=True))
         for (path, _), temp in zip(files, temporary, strict=True):
             _place(temp, path, config)
             placed.append(path)
@@ -262,18 +262,6 @@ def _write_all(files: list[tuple[Path, bytes]], config: Config) -> None:
     finally:
         for temp in temporary:
             temp.unlink(missing_ok=True)
-
-
-def _write_temporary(path: Path, data: bytes) -> Path:
-    # Hidden and ending in .tmp: the loader and the watcher ignore it while it is written.
-    temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    # os.open with 0o666 honours the umask, so the file gets the usual permissions.
-    descriptor = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    return temp
 
 
 def _place(temp: Path, path: Path, config: Config) -> None:

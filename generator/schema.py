@@ -20,6 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, TypeAdapter
 
+from generator.atomicfile import replace_file
 from generator.config import SiteConfig
 from generator.contentfiles import KIND_FOLDERS, YAML_SUFFIXES, is_ignored_name
 from generator.load import load_content
@@ -193,7 +194,7 @@ def write_schemas(root: Path, ids: Mapping[str, Sequence[str]]) -> list[Path]:
         path = folder / name
         data = schema_text(schema).encode("utf-8")
         if _read_bytes(path) != data:
-            path.write_bytes(data)
+            replace_file(path, data)
             written.append(path)
     return written
 
@@ -229,8 +230,8 @@ def add_schema_headers(content_dir: Path, root: Path) -> list[Path]:
     for kind, path in content_yaml_files(content_dir, root):
         data = path.read_bytes()
         updated = with_header(data, schema_header(kind, path, root))
-        if updated != data:
-            path.write_bytes(updated)
+        if updated != data:  # an author's file: never left half-written
+            replace_file(path, updated, durable=True)
             changed.append(path)
     return changed
 

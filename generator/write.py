@@ -23,6 +23,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator.atomicfile import write_temporary
 from generator.errors import BriefingError, Location, Problem, relative_name
 from generator.render import OutputFile
 from generator.tempdirs import make_marked_dir, remove_stale, remove_tree
@@ -192,16 +193,14 @@ def update_site(
         for file in changed:
             target = out / file.path
             target.parent.mkdir(parents=True, exist_ok=True)
-            handle, name = tempfile.mkstemp(prefix=".briefing-", dir=target.parent)
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(file.data)
-            os.chmod(name, 0o644)
-            temporary.append((Path(name), target))
+            temp = write_temporary(target, file.data)
+            os.chmod(temp, 0o644)  # the published site must be readable, whatever the umask
+            temporary.append((temp, target))
         paths = sorted((listed | {f.path for f in files}) - set(remove))
-        manifest = out / (MANIFEST + ".new")
-        manifest.write_text(json.dumps(paths, indent=0) + "\n", encoding="utf-8")
+        manifest = write_temporary(out / MANIFEST, (json.dumps(paths, indent=0) + "\n").encode())
+        temporary.append((manifest, out / MANIFEST))  # renamed last: it lists what is there
         with swap_guard or contextlib.nullcontext():
-            for source, target in temporary:
+            for source, target in temporary[:-1]:
                 os.replace(source, target)
             for path in remove:
                 with contextlib.suppress(FileNotFoundError):

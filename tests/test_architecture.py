@@ -14,7 +14,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "generator"
 LAYERS: list[set[str]] = [
     # what every stage shares: problems and their positions, and what content text may hold
     {"generator", "generator.errors", "generator.theme"},
-    {"generator.textfile", "generator.addresses", "generator.tempdirs"},
+    {"generator.textfile", "generator.addresses", "generator.tempdirs", "generator.atomicfile"},
     # leaves: plain data and pure helpers
     {
         "generator.model",
