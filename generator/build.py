@@ -24,12 +24,13 @@ from jinja2 import meta
 
 from generator.config import Config
 from generator.contentfiles import Kind
-from generator.deps import Input, changed_inputs, page_inputs, record_inputs, stale_pages
+from generator.deps import changed_inputs, record_inputs, stale_pages
 from generator.errors import BriefingError, Location, Problem, relative_name
 from generator.link import LinkedSite, claims_of, link
 from generator.load import LoadedContent, load_content
 from generator.parallel import default_processes
 from generator.render import (
+    Input,
     OutputFile,
     PageJob,
     edited_entity_jobs,
@@ -39,7 +40,7 @@ from generator.render import (
 )
 from generator.search import BUNDLE, index_site, refresh_index
 from generator.validate import ValidatedContent, validate
-from generator.views import view_inputs, view_jobs
+from generator.views import view_jobs
 from generator.workers import render_jobs
 from generator.write import MANIFEST, WriteReport, check_output_dir, update_site, write_site
 
@@ -195,10 +196,8 @@ def rebuild(
             clock.lap("render")
     jobs = page_jobs(site, view_jobs(site))
     records = record_inputs(site)
-    records_of_page = page_inputs(site) | view_inputs(site)
     inputs = {
-        path: records_of_page.get(path, frozenset())
-        | {("template", t) for t in closure.get(job.template, ())}
+        path: job.inputs | {("template", t) for t in closure.get(job.template, ())}
         for path, job in jobs.items()
     }
     if previous is None:

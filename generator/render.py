@@ -204,71 +204,189 @@ def make_environment(templates_dir: Path, theme: Path = THEME) -> jinja2.Environ
     )
 
 
+#: What a page reads: ("summit", id) and the like for records; ("kind", K) for the
+#: membership of a kind; ("names",) for the names and aliases mentions are matched
+#: against; ("citations",) for the number of citations of each source; ("feed",) for the
+#: entries of the feed; ("template", name) for a template (the build adds those).
+Input = tuple[str, ...]
+NAMES: Input = ("names",)
+CITATION_COUNTS: Input = ("citations",)
+FEED_ENTRIES: Input = ("feed",)
+KINDS = ("summit", "proposal", "stakeholder", "source")
+
+
 @dataclass(frozen=True)
 class PageJob:
-    """How to render one output file, and with which template."""
+    """How to render one output file, with which template, and what it reads.
+
+    The inputs are given by the code that makes the job, beside the rendering, so that no
+    page can exist without them: an incremental build renders a page again exactly when
+    one of its inputs (or templates) changed."""
 
     path: str
     template: str
     render: Callable[[jinja2.Environment], OutputFile]
+    #: The records and facts the page shows (see `Input`); templates are added by the build.
+    inputs: frozenset[Input]
+
+
+class PageInputs:
+    """The inputs of each page of one linked site: the records whose data it shows (its
+    own, and every record it links to or lists)."""
+
+    def __init__(self, site: LinkedSite) -> None:
+        self.site = site
+        self._citing: dict[str, set[Input]] | None = None
+
+    def all_of(self, kind: str) -> set[Input]:
+        """A kind's membership and every record of it (a page that lists them all)."""
+        return {("kind", kind)} | {(kind, ident) for ident in _ids(self.site, kind)}
+
+    def cited_by(self, entity: EntityRef) -> set[Input]:
+        return {("source", s) for s in self.site.sources_cited_by.get(entity, ())}
+
+    def summit(self, summit: Summit) -> frozenset[Input]:
+        inputs = self.all_of("summit")  # previous / next follow the chronology of all summits
+        inputs |= {("proposal", p.proposal) for p in summit.proposals}
+        inputs |= {("stakeholder", s) for s in summit.participants}
+        return frozenset(inputs | self.cited_by(("summit", summit.id)))
+
+    def proposal(self, proposal: Proposal) -> frozenset[Input]:
+        site = self.site
+        inputs: set[Input] = {("proposal", proposal.id)}
+        inputs |= {("summit", s) for s, _ in site.summits_of_proposal.get(proposal.id, ())}
+        inputs |= {("stakeholder", s) for s in proposal.proposed_by}
+        inputs |= {("stakeholder", p.stakeholder) for p in proposal.positions}
+        return frozenset(inputs | self.cited_by(("proposal", proposal.id)))
+
+    def stakeholder(self, person: Stakeholder) -> frozenset[Input]:
+        site = self.site
+        inputs: set[Input] = {("stakeholder", person.id), NAMES}
+        inputs |= {("summit", s) for s in site.summits_of_stakeholder.get(person.id, ())}
+        inputs |= {("proposal", p) for p in site.proposals_of_stakeholder.get(person.id, ())}
+        inputs |= {("proposal", p) for p, _ in site.positions_of_stakeholder.get(person.id, ())}
+        inputs |= {("source", s) for s, _ in site.mentions_of_entity.get(("stakeholder", person.id), ())}
+        return frozenset(inputs | self.cited_by(("stakeholder", person.id)))
+
+    def source(self, source: Source) -> frozenset[Input]:
+        if self._citing is None:  # the records whose claims cite each source, found once
+            self._citing = {}
+            for (source_id, _), claims in self.site.claims_by_block.items():
+                for claim in claims:
+                    self._citing.setdefault(source_id, set()).add(_page_ref(claim.page))
+        ident = source.meta.id
+        return frozenset({("source", ident), NAMES} | self._citing.get(ident, set()))
+
+
+def _ids(site: LinkedSite, kind: str) -> list[str]:
+    if kind == "summit":
+        return [s.id for s in site.summits]
+    if kind == "proposal":
+        return [p.id for p in site.proposals]
+    if kind == "stakeholder":
+        return [s.id for s in site.stakeholders]
+    return [s.meta.id for s in site.sources]
+
+
+def _page_ref(page: str) -> Input:
+    section, ident = page.strip("/").split("/")
+    kind = {"summits": "summit", "proposals": "proposal", "stakeholders": "stakeholder"}[section]
+    return (kind, ident)
 
 
 def page_jobs(site: LinkedSite, views: Sequence[PageJob] = ()) -> dict[str, PageJob]:
     """Every page of the site by output path; rendering is deferred so that an
     incremental build can render just the pages that changed."""
+    read = PageInputs(site)
+    nothing: frozenset[Input] = frozenset()
+    home = read.all_of("summit") | read.all_of("proposal") | read.all_of("source")
     jobs = [
-        PageJob("index.html", "home.html", partial(render_home, site)),
-        PageJob("summits/index.html", "summits.html", partial(render_summit_index, site)),
-        PageJob("proposals/index.html", "proposals.html", partial(render_proposal_index, site)),
-        PageJob("stakeholders/index.html", "stakeholders.html", partial(render_stakeholder_index, site)),
-        PageJob("sources/index.html", "sources.html", partial(render_source_index, site)),
-        PageJob("404.html", "404.html", partial(render_not_found, site)),
-        PageJob(".nojekyll", "", lambda env: OutputFile(".nojekyll", b"")),
-        PageJob(FEED, "", lambda env: OutputFile(FEED, render_feed(site, feed_entries(site)))),
-        PageJob("robots.txt", "", lambda env: OutputFile("robots.txt", render_robots(site))),
+        PageJob(
+            "index.html",
+            "home.html",
+            partial(render_home, site),
+            frozenset(home | {("kind", "stakeholder"), CITATION_COUNTS}),
+        ),
+        PageJob(
+            "summits/index.html",
+            "summits.html",
+            partial(render_summit_index, site),
+            frozenset(read.all_of("summit")),
+        ),
+        PageJob(
+            "proposals/index.html",
+            "proposals.html",
+            partial(render_proposal_index, site),
+            frozenset(read.all_of("proposal")),
+        ),
+        PageJob(
+            "stakeholders/index.html",
+            "stakeholders.html",
+            partial(render_stakeholder_index, site),
+            frozenset(read.all_of("stakeholder")),
+        ),
+        PageJob(
+            "sources/index.html",
+            "sources.html",
+            partial(render_source_index, site),
+            frozenset(read.all_of("source") | {CITATION_COUNTS}),
+        ),
+        PageJob("404.html", "404.html", partial(render_not_found, site), nothing),
+        PageJob(".nojekyll", "", lambda env: OutputFile(".nojekyll", b""), nothing),
+        PageJob(
+            FEED,
+            "",
+            lambda env: OutputFile(FEED, render_feed(site, feed_entries(site))),
+            frozenset({FEED_ENTRIES}),
+        ),
+        PageJob("robots.txt", "", lambda env: OutputFile("robots.txt", render_robots(site)), nothing),
     ]
     if site.config.cname:
-        jobs.append(PageJob("CNAME", "", lambda env: OutputFile("CNAME", render_cname(site))))
-    jobs += [entity_job(site, "summit", s) for s in site.summits]
-    jobs += [entity_job(site, "proposal", p) for p in site.proposals]
-    jobs += [entity_job(site, "stakeholder", s) for s in site.stakeholders]
-    jobs += [entity_job(site, "source", s) for s in site.sources]
+        jobs.append(PageJob("CNAME", "", lambda env: OutputFile("CNAME", render_cname(site)), nothing))
+    jobs += [entity_job(site, "summit", s, read) for s in site.summits]
+    jobs += [entity_job(site, "proposal", p, read) for p in site.proposals]
+    jobs += [entity_job(site, "stakeholder", s, read) for s in site.stakeholders]
+    jobs += [entity_job(site, "source", s, read) for s in site.sources]
     jobs += views
     pages = [job.path for job in jobs if job.path != "404.html"]
-    jobs.append(PageJob(SITEMAP, "", lambda env: OutputFile(SITEMAP, render_sitemap(site, pages))))
+    sitemap = frozenset(("kind", kind) for kind in KINDS)
+    jobs.append(PageJob(SITEMAP, "", lambda env: OutputFile(SITEMAP, render_sitemap(site, pages)), sitemap))
     return {job.path: job for job in jobs}
 
 
-def entity_job(site: LinkedSite, kind: str, record: Any) -> PageJob:
-    """The job of one summit, proposal, stakeholder or source page."""
+def entity_job(site: LinkedSite, kind: str, record: Any, read: PageInputs | None = None) -> PageJob:
+    """The job of one summit, proposal, stakeholder or source page (`read` gives the
+    inputs; a new one is made for the site when none is passed)."""
+    read = read or PageInputs(site)
     if kind == "summit":
-        return PageJob(
-            f"summits/{record.id}/index.html", "summit.html", partial(render_summit_page, site, summit=record)
-        )
+        render = partial(render_summit_page, site, summit=record)
+        return PageJob(f"summits/{record.id}/index.html", "summit.html", render, read.summit(record))
     if kind == "proposal":
         render = partial(render_proposal_page, site, proposal=record)
-        return PageJob(f"proposals/{record.id}/index.html", "proposal.html", render)
+        return PageJob(f"proposals/{record.id}/index.html", "proposal.html", render, read.proposal(record))
     if kind == "stakeholder":
         render = partial(render_stakeholder_page, site, person=record)
-        return PageJob(f"stakeholders/{record.id}/index.html", "stakeholder.html", render)
+        path = f"stakeholders/{record.id}/index.html"
+        return PageJob(path, "stakeholder.html", render, read.stakeholder(record))
     render = partial(render_source_page, site, source=record)
-    return PageJob(f"sources/{record.meta.id}/index.html", "source.html", render)
+    return PageJob(f"sources/{record.meta.id}/index.html", "source.html", render, read.source(record))
 
 
 def edited_entity_jobs(site: LinkedSite, before: LinkedSite) -> list[PageJob]:
     """The pages of the records that differ from `before` (new, or changed in their file):
     the pages an author who just saved a file looks at."""
     jobs = []
+    read = PageInputs(site)
     for kind, group in (
         ("summit", site.summits),
         ("proposal", site.proposals),
         ("stakeholder", site.stakeholders),
     ):
-        jobs += [entity_job(site, kind, r) for r in group if before.by_ref.get((kind, r.id)) is not r]
+        jobs += [entity_job(site, kind, r, read) for r in group if before.by_ref.get((kind, r.id)) is not r]
     for source in site.sources:
         old = before.by_ref.get(("source", source.meta.id))
         if old is None or old.meta is not source.meta or old.body is not source.body:
-            jobs.append(entity_job(site, "source", source))
+            jobs.append(entity_job(site, "source", source, read))
     return jobs
 
 

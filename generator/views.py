@@ -6,8 +6,8 @@ citation mark resolved here, so the templates only present. Each page numbers it
 citations with one `NoteCollector`, so a mark in a table cell leads to its note and to
 the paragraph of the source that holds the quote.
 
-`view_jobs` gives the pages to render, `view_inputs` the records each one shows, for
-incremental rebuilds (see `generator.deps`).
+`view_jobs` gives the pages to render, each with the records it shows, for incremental
+rebuilds (see `generator.deps`).
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from typing import Any
 
 import jinja2
 
-from generator.deps import Input
 from generator.link import LinkedSite, claim_fragment, claims_of
 from generator.markdown import render_inline
 from generator.model import Proposal, ProposalOnTable, Stakeholder, Summit
@@ -29,6 +28,7 @@ from generator.render import (
     KIND_LABELS,
     STANCE_LABELS,
     ClaimView,
+    Input,
     Link,
     NoteCollector,
     NoteRef,
@@ -56,11 +56,38 @@ VIEW_FILES = {TIMELINE: "timeline/index.html", COMPARE: "compare/index.html", BO
 
 
 def view_jobs(site: LinkedSite) -> list[PageJob]:
-    """The reader views, each rendered only when asked (like `render.page_jobs`)."""
+    """The reader views, each rendered only when asked (like `render.page_jobs`), with
+    the records each one shows."""
+
+    def every(kind: str, idents: Iterable[str]) -> set[Input]:
+        return {("kind", kind)} | {(kind, i) for i in idents}
+
+    summits = every("summit", (s.id for s in site.summits))
+    proposals = every("proposal", (p.id for p in site.proposals))
+
+    timeline = set(summits)
+    timeline |= {("stakeholder", who) for s in site.summits for who in s.participants}
+    timeline |= cited_sources(item for s in site.summits for item in s.key_outcomes)
+
+    compare = summits | proposals
+    # Only stakeholders with a position head a column, and that set follows from the proposals.
+    compare |= {("stakeholder", p.stakeholder) for proposal in site.proposals for p in proposal.positions}
+    compare |= cited_sources(
+        item for s in site.summits for item in (*s.key_outcomes, *s.lessons, *s.proposals)
+    )
+    compare |= cited_sources(p for proposal in site.proposals for p in proposal.positions)
+
+    book = summits | proposals
+    book |= {("stakeholder", who) for s in site.summits for who in s.participants}
+    book |= {("stakeholder", who) for p in site.proposals for who in p.proposed_by}
+    book |= {("stakeholder", p.stakeholder) for proposal in site.proposals for p in proposal.positions}
+    book |= cited_sources(
+        claim for group in (site.summits, site.proposals) for m in group for _, claim in claims_of(m)
+    )
     return [
-        PageJob(VIEW_FILES[TIMELINE], "timeline.html", partial(render_timeline, site)),
-        PageJob(VIEW_FILES[COMPARE], "compare.html", partial(render_compare, site)),
-        PageJob(VIEW_FILES[BOOK], "book.html", partial(render_book, site)),
+        PageJob(VIEW_FILES[TIMELINE], "timeline.html", partial(render_timeline, site), frozenset(timeline)),
+        PageJob(VIEW_FILES[COMPARE], "compare.html", partial(render_compare, site), frozenset(compare)),
+        PageJob(VIEW_FILES[BOOK], "book.html", partial(render_book, site), frozenset(book)),
     ]
 
 
@@ -485,39 +512,3 @@ def cited_sources(claims: Iterable[Any]) -> set[Input]:
     """("source", id) of every source that the claims (anything with `cite`) cite: a note
     shows the source's title and links to the block of its text that holds the quote."""
     return {("source", citation.source) for claim in claims for citation in claim.cite}
-
-
-def view_inputs(site: LinkedSite) -> dict[str, frozenset[Input]]:
-    """Record inputs of every view, by output file path (templates are added by the caller)."""
-
-    def every(kind: str, idents: Iterable[str]) -> set[Input]:
-        return {("kind", kind)} | {(kind, i) for i in idents}
-
-    summits = every("summit", (s.id for s in site.summits))
-    proposals = every("proposal", (p.id for p in site.proposals))
-
-    timeline = set(summits)
-    timeline |= {("stakeholder", who) for s in site.summits for who in s.participants}
-    timeline |= cited_sources(item for s in site.summits for item in s.key_outcomes)
-
-    compare = summits | proposals
-    # Only stakeholders with a position head a column, and that set follows from the proposals.
-    compare |= {("stakeholder", p.stakeholder) for proposal in site.proposals for p in proposal.positions}
-    compare |= cited_sources(
-        item for s in site.summits for item in (*s.key_outcomes, *s.lessons, *s.proposals)
-    )
-    compare |= cited_sources(p for proposal in site.proposals for p in proposal.positions)
-
-    book = summits | proposals
-    book |= {("stakeholder", who) for s in site.summits for who in s.participants}
-    book |= {("stakeholder", who) for p in site.proposals for who in p.proposed_by}
-    book |= {("stakeholder", p.stakeholder) for proposal in site.proposals for p in proposal.positions}
-    book |= cited_sources(
-        claim for group in (site.summits, site.proposals) for m in group for _, claim in claims_of(m)
-    )
-
-    return {
-        VIEW_FILES[TIMELINE]: frozenset(timeline),
-        VIEW_FILES[COMPARE]: frozenset(compare),
-        VIEW_FILES[BOOK]: frozenset(book),
-    }

@@ -36,8 +36,8 @@ LAYERS: list[set[str]] = [
     {"generator.link"},
     {"generator.editorial"},
     {"generator.feeds"},
-    {"generator.render", "generator.deps"},
-    {"generator.views"},
+    {"generator.render"},
+    {"generator.views", "generator.deps"},
     {"generator.write", "generator.workers"},
     {"generator.build"},
     # what the command line adds around a build: the cache between runs, its output

@@ -11,16 +11,9 @@ from conftest import snapshot
 
 from generator.build import BuildState, rebuild
 from generator.config import Config, load_config
-from generator.deps import (
-    CITATION_COUNTS,
-    FEED_ENTRIES,
-    NAMES,
-    changed_inputs,
-    page_inputs,
-    record_inputs,
-    stale_pages,
-)
-from generator.render import make_environment
+from generator.deps import changed_inputs, record_inputs, stale_pages
+from generator.render import CITATION_COUNTS, FEED_ENTRIES, NAMES, make_environment, page_jobs
+from generator.views import view_jobs
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -41,7 +34,7 @@ def full_build(config: Config, out: Path) -> dict[str, bytes]:
 
 def test_page_inputs_follow_the_links_both_ways(project: Path) -> None:
     state, _ = rebuild(load_config(project / "config.yaml"))
-    inputs = page_inputs(state.site)
+    inputs = {path: job.inputs for path, job in page_jobs(state.site).items()}
     hanoi = inputs["summits/hanoi-2019/index.html"]
     assert ("summit", "hanoi-2019") in hanoi
     assert ("proposal", "un-sanctions-relief") in hanoi  # on its table
@@ -203,3 +196,13 @@ def test_deleted_content_removes_its_page_and_links(project: Path) -> None:
     assert not page.exists()
     assert "stakeholders/stimson-center/index.html" in result.write.changed
     assert not any("stimson-center" in p.read_text() for p in config.output_dir.rglob("*.html"))
+
+
+def test_every_page_job_carries_its_inputs(project: Path) -> None:
+    # Made by the code that makes the page: a page cannot exist without them. Every page
+    # that shows records reads at least one; only the fixed files read none.
+    state, _ = rebuild(load_config(project / "config.yaml"))
+    jobs = page_jobs(state.site, view_jobs(state.site))
+    empty = {path for path, job in jobs.items() if not job.inputs}
+    assert empty == {"404.html", ".nojekyll", "robots.txt"}
+    assert set(state.inputs) == set(jobs)

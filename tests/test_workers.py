@@ -45,7 +45,7 @@ def test_a_failing_page_in_a_worker_raises_in_the_caller(
             missing=jinja2.StrictUndefined(name="missing")
         )
 
-    failing = [*jobs[:5], PageJob("broken.html", "broken.html", broken), *jobs[5:]]
+    failing = [*jobs[:5], PageJob("broken.html", "broken.html", broken, frozenset()), *jobs[5:]]
     with pytest.raises(jinja2.UndefinedError):
         list(render_jobs(env, failing, processes=2, threshold=1))
 
