@@ -80,12 +80,18 @@ def raw_request(port: int, target: str, method: str = "GET", timeout: float = 30
         while chunk := conn.recv(65536):
             data += chunk
     head, _, body = data.partition(b"\r\n\r\n")
+    status, headers = parse_head(head)
+    return Response(status, headers, body)
+
+
+def parse_head(head: bytes) -> tuple[int, dict[str, str]]:
+    """The status and the headers (lower-case names) of an answer's head."""
     status_line, *lines = head.decode("latin-1").split("\r\n")
     headers = {}
     for line in lines:
         name, _, value = line.partition(":")
         headers[name.strip().lower()] = value.strip()
-    return Response(int(status_line.split()[1]), headers, body)
+    return int(status_line.split()[1]), headers
 
 
 def exchange(
@@ -102,11 +108,7 @@ def exchange(
                 raise AssertionError(f"connection closed without an answer; got {received!r}")
             received += chunk
         head_bytes, _, body = received.partition(b"\r\n\r\n")
-        status_line, *lines = head_bytes.decode("latin-1").split("\r\n")
-        headers = {}
-        for line in lines:
-            name, _, value = line.partition(":")
-            headers[name.strip().lower()] = value.strip()
+        status, headers = parse_head(head_bytes)
         if head:
             body = b""
         elif "content-length" in headers:
@@ -118,8 +120,8 @@ def exchange(
         else:
             while chunk := conn.recv(65536):
                 body += chunk
-    assert status_line.startswith("HTTP/1."), status_line
-    return Response(int(status_line.split()[1]), headers, body)
+    assert head_bytes.startswith(b"HTTP/1."), head_bytes
+    return Response(status, headers, body)
 
 
 def get(port: int, target: str, host: str | None = "127.0.0.1", version: str = "HTTP/1.1") -> Response:
