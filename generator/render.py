@@ -254,7 +254,9 @@ class PageInputs:
     def proposal(self, proposal: Proposal) -> frozenset[Input]:
         site = self.site
         inputs: set[Input] = {("proposal", proposal.id)}
-        inputs |= {("summit", s) for s, _ in site.summits_of_proposal.get(proposal.id, ())}
+        on_tables = site.summits_of_proposal.get(proposal.id, ())
+        inputs |= {("summit", s) for s, _ in on_tables}
+        inputs |= _sources_cited(item for _, item in on_tables)  # each summit's item shows its notes
         inputs |= {("stakeholder", s) for s in proposal.proposed_by}
         inputs |= {("stakeholder", p.stakeholder) for p in proposal.positions}
         return frozenset(inputs | self.cited_by(("proposal", proposal.id)))
@@ -264,18 +266,27 @@ class PageInputs:
         inputs: set[Input] = {("stakeholder", person.id), NAMES}
         inputs |= {("summit", s) for s in site.summits_of_stakeholder.get(person.id, ())}
         inputs |= {("proposal", p) for p in site.proposals_of_stakeholder.get(person.id, ())}
-        inputs |= {("proposal", p) for p, _ in site.positions_of_stakeholder.get(person.id, ())}
+        positions = site.positions_of_stakeholder.get(person.id, ())
+        inputs |= {("proposal", p) for p, _ in positions}
+        inputs |= _sources_cited(position for _, position in positions)  # with their notes
         inputs |= {("source", s) for s, _ in site.mentions_of_entity.get(("stakeholder", person.id), ())}
         return frozenset(inputs | self.cited_by(("stakeholder", person.id)))
 
     def source(self, source: Source) -> frozenset[Input]:
-        if self._citing is None:  # the records whose claims cite each source, found once
+        if self._citing is None:  # the records citing or mentioned in each source, found once
             self._citing = {}
             for (source_id, _), claims in self.site.claims_by_block.items():
                 for claim in claims:
                     self._citing.setdefault(source_id, set()).add(_page_ref(claim.page))
+            for ref, counts in self.site.mentions_of_entity.items():
+                for source_id, _ in counts:  # its Mentions list shows their names
+                    self._citing.setdefault(source_id, set()).add(ref)
         ident = source.meta.id
         return frozenset({("source", ident), NAMES} | self._citing.get(ident, set()))
+
+
+def _sources_cited(claims: Iterable[Any]) -> set[Input]:
+    return {("source", citation.source) for claim in claims for citation in claim.cite}
 
 
 def _ids(site: LinkedSite, kind: str) -> list[str]:

@@ -102,6 +102,10 @@ class LivePreview:
         self._index_wanted = threading.Event()
         #: Content kinds whose folders changed since the last good build; None until one.
         self._touched: set[Kind] | None = None
+        #: Whether the last build failed: until one succeeds, every rebuild reads the
+        #: content again (a stylesheet saved meanwhile must not pass for a good build).
+        self._failing = False
+        self._config_failing = False
         self._indexer: threading.Thread | None = None
 
     def _load_config(self) -> Config:
@@ -115,19 +119,28 @@ class LivePreview:
     def apply(self, changes: ChangeSet) -> bool:
         """Rebuild for one debounced change set; True when the build succeeded."""
         kinds = changes.kinds
-        if "config" in kinds:
+        # A broken config.yaml is read again on every change until it loads: a build with
+        # the old configuration must not pass for a good one.
+        reload_config = "config" in kinds or self._config_failing
+        if reload_config:
             try:
                 self.config = self._load_config()
             except BriefingError as error:
+                self._config_failing = True
                 self._failed(error)
                 return False
+            self._config_failing = False
+            self.env = make_environment(self.config.templates_dir)
+        elif "template" in kinds:
+            # A template added or deleted in the project changes which file (the project's
+            # or the theme's) a name loads from, which Jinja's cache does not see.
             self.env = make_environment(self.config.templates_dir)
         names = ", ".join(sorted({Path(p).name for p, _ in changes.paths}))
         if self._touched is not None:
             self._touched |= touched_kinds(changes, self.config)
         return self._rebuild(
-            full="config" in kinds,
-            content_changed=bool(kinds & {"content", "config"}),
+            full=reload_config,
+            content_changed=reload_config or "content" in kinds or self._failing,
             what=f"rebuilt after changes to {names}",
         )
 
@@ -159,8 +172,10 @@ class LivePreview:
                     unchanged=set(KIND_FOLDERS) - (self._touched or set(KIND_FOLDERS)),
                 )
         except BriefingError as error:
+            self._failing = True
             self._failed(error)
             return False
+        self._failing = False
         self._touched = set()  # the next rebuild starts from this one
         self.rebuilds += 1
         changed = result.write.changed
