@@ -28,7 +28,7 @@ from generator.contentfiles import (
 from generator.errors import Location, Problem, relative_name
 from generator.parallel import split_map
 from generator.sourcetext import Block, parse_markdown, parse_plain_text
-from generator.textfile import BODY_LIMIT, YAML_LIMIT, decode_text, too_large, unreadable
+from generator.textfile import BODY_LIMIT, YAML_LIMIT, decode_text, read_bytes, unreadable
 from generator.yamlfile import YamlDocument, parse_yaml
 
 
@@ -182,23 +182,18 @@ def _parsed(
 ) -> tuple[Any, list[Problem]]:
     """`parse` of the file's text, reused from `before` when the file is unchanged: the
     same stat (with the change time, which no tool that restores a modification time can
-    restore), or else the same digest of its bytes. A file over `limit` bytes is refused
-    before it is read."""
+    restore), or else the same digest of its bytes. A file over `limit` bytes is refused."""
     hit = before.get(name)
     try:
-        info = os.stat(path)
-        signature = stat_signature(info)
-        if hit is not None and hit[0] == signature:
-            after[name] = hit
-            return hit[2]  # type: ignore[no-any-return]
-        if info.st_size > limit:
-            return None, [too_large(name, limit)]
-        with open(path, "rb") as handle:
-            data = handle.read(limit + 1)
+        signature = stat_signature(os.stat(path))
     except OSError as error:
         return None, [unreadable(name, error)]
-    if len(data) > limit:  # it grew after the stat
-        return None, [too_large(name, limit)]
+    if hit is not None and hit[0] == signature:
+        after[name] = hit
+        return hit[2]  # type: ignore[no-any-return]
+    data, problems = read_bytes(path, name, limit)
+    if data is None:
+        return None, problems
     digest = content_digest(data)
     if hit is not None and hit[1] == digest:
         after[name] = (signature, digest, hit[2])

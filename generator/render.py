@@ -38,7 +38,7 @@ from generator.model import Citation, Proposal, Stakeholder, Summit
 from generator.search import BUNDLE
 from generator.sourcetext import Block
 from generator.theme import THEME
-from generator.urls import ASSETS, HOME, absolute_url, base_path, href, page_path, text_fragment
+from generator.urls import ASSETS, HOME, SECTIONS, absolute_url, base_path, href, page_path, text_fragment
 from generator.validate import Source
 
 T = TypeVar("T")
@@ -300,9 +300,12 @@ def _ids(site: LinkedSite, kind: str) -> list[str]:
 
 
 def _page_ref(page: str) -> Input:
+    """(kind, id) of an entity's page path, `summits/hanoi-2019/`."""
     section, ident = page.strip("/").split("/")
-    kind = {"summits": "summit", "proposals": "proposal", "stakeholders": "stakeholder"}[section]
-    return (kind, ident)
+    return (_KIND_OF_SECTION[section], ident)
+
+
+_KIND_OF_SECTION = {section: kind for kind, section in SECTIONS.items()}
 
 
 def page_jobs(site: LinkedSite, views: Sequence[PageJob] = ()) -> dict[str, PageJob]:

@@ -100,8 +100,9 @@ def forbidden_character_problem(where: Location, field: str, char: str) -> Probl
     )
 
 
-def read_text(path: str, name: str, limit: int) -> tuple[str | None, list[Problem]]:
-    """Read the file at `path` (shown as `name`) as text, refusing more than `limit` bytes."""
+def read_bytes(path: str, name: str, limit: int) -> tuple[bytes | None, list[Problem]]:
+    """The bytes of the file at `path` (shown as `name`); never more than `limit` are
+    read, and a larger file is refused."""
     try:
         with open(path, "rb") as handle:
             data = handle.read(limit + 1)
@@ -109,7 +110,13 @@ def read_text(path: str, name: str, limit: int) -> tuple[str | None, list[Proble
         return None, [unreadable(name, error)]
     if len(data) > limit:
         return None, [too_large(name, limit)]
-    return decode_text(data, name)
+    return data, []
+
+
+def read_text(path: str, name: str, limit: int) -> tuple[str | None, list[Problem]]:
+    """Read the file at `path` (shown as `name`) as text, refusing more than `limit` bytes."""
+    data, problems = read_bytes(path, name, limit)
+    return decode_text(data, name) if data is not None else (None, problems)
 
 
 def unreadable(name: str, error: OSError) -> Problem:

@@ -173,7 +173,7 @@ class _Builder:
         self.loader = loader
         #: The text, when the parser is libyaml: to catch what it lets pass (see `_Doubtful`).
         self.text = text
-        self.in_flow = False  # inside brackets
+        self.flows = 0  # how many of the open collections are written in brackets
         self.values: dict[Path, Location] = {}
         self.keys: dict[Path, Location] = {}
         self.problems: list[Problem] = []
@@ -195,8 +195,7 @@ class _Builder:
                     skip -= 1
                     continue
                 done = stack.pop()
-                if done.flow:
-                    self.in_flow = any(each.flow for each in stack)
+                self.flows -= done.flow
                 if stack:
                     self._place(stack[-1], done.container)
                 else:
@@ -278,7 +277,7 @@ class _Builder:
                     self._place(parent, None)
                 continue
             stack.append(_Open({} if is_map else [], path, bool(event.flow_style)))
-            self.in_flow = self.in_flow or bool(event.flow_style)
+            self.flows += bool(event.flow_style)
 
     def _doubtful(self, event: Any) -> bool:
         """Whether libyaml may have read this scalar otherwise than the spec says: a bare
@@ -288,7 +287,7 @@ class _Builder:
         if event.tag == "!":
             return True
         if not event.style:
-            return "?" in event.value and self.in_flow
+            return "?" in event.value and self.flows > 0
         return event.style in ("|", ">") and bool(_BAD_BLOCK_HEADER.match(self.text, event.start_mark.index))
 
     @staticmethod

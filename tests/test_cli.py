@@ -239,3 +239,27 @@ def test_a_port_out_of_range_is_a_usage_error_not_a_traceback(capsys):
     err = capsys.readouterr().err
     assert "'70000' is not a port number from 0 to 65535" in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("address", "message"),
+    [
+        ("ftp://example.org/repo/", "'ftp://example.org/repo/' is not an http(s) URL"),
+        ("https://exa\u200bmple.org/repo/", "is refused: its host holds the invisible character U+200B"),
+        ("https://\u0430pple.com/", None),  # accepted, written in punycode
+    ],
+)
+def test_the_base_url_option_is_checked_like_the_configured_one(
+    tmp_path: Path, address: str, message: str | None
+) -> None:
+    out = tmp_path / "site"
+    run = briefing("build", "--no-search", "--out", out, "--base-url", address)
+    if message is None:
+        assert run.returncode == 0, run.stderr
+        page = (out / "summits" / "hanoi-2019" / "index.html").read_text(encoding="utf-8")
+        assert 'href="https://xn--pple-43d.com/summits/hanoi-2019/"' in page
+        return
+    assert_clean_failure(run)
+    assert run.stderr.startswith("--base-url: error: ") and message in run.stderr
+    assert "[BRF018 invalid-url]" in run.stderr
+    assert not out.exists()
